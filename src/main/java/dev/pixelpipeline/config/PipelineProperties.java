@@ -1,0 +1,132 @@
+package dev.pixelpipeline.config;
+
+import java.time.Duration;
+import java.util.List;
+
+import dev.pixelpipeline.store.BatchSettings;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Every setting of the pipeline, under {@code pipeline.*}.
+ *
+ * @param sink where good rows go: {@code embedded} (DuckDB, the local default) or {@code bigquery}
+ * @param pixelPath the URL path of the pixel; only GET requests for exactly this path are hits
+ * @param attributes the query parameters kept, one STRING column each, in column order
+ * @param privacy what is kept about visitors
+ * @param table how tables are named
+ * @param embedded the embedded DuckDB store
+ * @param localPixel the local {@code /pixel.png} endpoint
+ * @param readApi the read API under {@code /api}
+ * @param push the push endpoint
+ */
+@ConfigurationProperties("pipeline")
+@Validated
+public record PipelineProperties(@DefaultValue("embedded") @NotNull SinkType sink,
+		@DefaultValue("/pixel.png") @Pattern(regexp = "/.*") String pixelPath,
+		@DefaultValue({ "user_id", "order_id", "type" }) @NotEmpty List<String> attributes,
+		@DefaultValue @Valid Privacy privacy, @DefaultValue @Valid Table table, @DefaultValue @Valid Embedded embedded,
+		@DefaultValue @Valid LocalPixel localPixel, @DefaultValue @Valid ReadApi readApi,
+		@DefaultValue @Valid Push push) {
+
+	/** The stores good rows can go to. */
+	public enum SinkType {
+
+		/** DuckDB in a local file. */
+		EMBEDDED,
+		/** BigQuery streaming inserts. */
+		BIGQUERY
+
+	}
+
+	/**
+	 * What is kept about visitors.
+	 *
+	 * @param anonymizeIp zero the host part of client IPs: the IPv4 last octet, the IPv6 last 80 bits
+	 * @param dropUserAgent store no user agent at all
+	 */
+	public record Privacy(@DefaultValue("true") boolean anonymizeIp, @DefaultValue("false") boolean dropUserAgent) {
+	}
+
+	/**
+	 * How tables are named.
+	 *
+	 * @param template the template table; each table is this name plus the suffix
+	 * @param suffix the suffix pattern: {@code {name}} is an attribute's value, {@code {date}} the UTC event date
+	 * ({@code yyyyMMdd}); empty for a single table
+	 */
+	public record Table(@DefaultValue("pixel") String template, @DefaultValue("_{user_id}_{date}") String suffix) {
+	}
+
+	/**
+	 * The embedded DuckDB store.
+	 *
+	 * @param path the database file, kept across restarts; {@code :memory:} for a throwaway store
+	 * @param batch how rows are grouped into transactions
+	 */
+	public record Embedded(@DefaultValue("./data/pixel.duckdb") String path, @DefaultValue @Valid Batch batch) {
+
+		/** Defaults for the embedded store: one writer, so one DuckDB transaction at a time. */
+		static final BatchSettings BATCH_DEFAULTS = new BatchSettings(1000, 4L * 1024 * 1024, Duration.ofMillis(5),
+				20_000, 1);
+
+	}
+
+	/**
+	 * How a sink groups rows from concurrent pushes into writes; an unset field takes the sink's default.
+	 *
+	 * @param maxRows a batch is written once it has this many rows
+	 * @param maxBytes a batch is written before its estimated size passes this
+	 * @param maxDelay a batch is written at the latest this long after its first row
+	 * @param maxPending rows waiting beyond this are refused with 429 instead of queued
+	 * @param writers how many batches are written at the same time
+	 */
+	public record Batch(@Min(1) Integer maxRows, DataSize maxBytes, Duration maxDelay, @Min(1) Integer maxPending,
+			@Min(1) Integer writers) {
+
+		/** These settings, with the sink's defaults where unset. */
+		public BatchSettings settings(BatchSettings defaults) {
+			return new BatchSettings((this.maxRows != null) ? this.maxRows : defaults.maxRows(),
+					(this.maxBytes != null) ? this.maxBytes.toBytes() : defaults.maxBytes(),
+					(this.maxDelay != null) ? this.maxDelay : defaults.maxDelay(),
+					(this.maxPending != null) ? this.maxPending : defaults.maxPending(),
+					(this.writers != null) ? this.writers : defaults.writers());
+		}
+
+	}
+
+	/**
+	 * The local pixel endpoint.
+	 *
+	 * @param enabled serve {@code pixel-path} and store its hits; off in production, where the load balancer serves
+	 * the pixel
+	 */
+	public record LocalPixel(@DefaultValue("true") boolean enabled) {
+	}
+
+	/**
+	 * The read API.
+	 *
+	 * @param enabled serve {@code /api/tables}, {@code /api/events} and {@code /api/bad-rows} from the embedded store
+	 */
+	public record ReadApi(@DefaultValue("true") boolean enabled) {
+	}
+
+	/**
+	 * The push endpoint.
+	 *
+	 * @param deadline how long a push waits for its rows before it is answered 503; under the subscription's ack
+	 * deadline (10 s by default) so that Pub/Sub hears an answer
+	 * @param maxBody bodies larger than this are refused with 413
+	 */
+	public record Push(@DefaultValue("9s") @NotNull Duration deadline, @DefaultValue("1MB") @NotNull DataSize maxBody) {
+	}
+
+}

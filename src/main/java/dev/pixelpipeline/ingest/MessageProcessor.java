@@ -1,0 +1,126 @@
+package dev.pixelpipeline.ingest;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+
+import dev.pixelpipeline.parse.HitParser;
+import dev.pixelpipeline.parse.ParseResult;
+import dev.pixelpipeline.parse.PubSubMessage;
+import dev.pixelpipeline.parse.TrackingEvent;
+import dev.pixelpipeline.store.BadRow;
+import dev.pixelpipeline.store.BadRowSink;
+import dev.pixelpipeline.store.EventRow;
+import dev.pixelpipeline.store.EventSink;
+import dev.pixelpipeline.store.RowResult;
+import dev.pixelpipeline.store.RowSchema;
+import dev.pixelpipeline.store.TableName;
+import dev.pixelpipeline.store.TableNamer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one path every message takes, whatever delivered it: parse, then store the hit, ignore it, or keep it as a
+ * bad row. Answers an {@link Outcome} without holding the caller's thread while the sink works.
+ */
+public final class MessageProcessor {
+
+	private static final Logger logger = LoggerFactory.getLogger(MessageProcessor.class);
+
+	private final HitParser parser;
+
+	private final TableNamer tableNamer;
+
+	private final RowSchema schema;
+
+	private final EventSink sink;
+
+	private final BadRowSink badRows;
+
+	private final PipelineMetrics metrics;
+
+	private final Clock clock;
+
+	public MessageProcessor(HitParser parser, TableNamer tableNamer, RowSchema schema, EventSink sink,
+			BadRowSink badRows, PipelineMetrics metrics, Clock clock) {
+		this.parser = parser;
+		this.tableNamer = tableNamer;
+		this.schema = schema;
+		this.sink = sink;
+		this.badRows = badRows;
+		this.metrics = metrics;
+		this.clock = clock;
+	}
+
+	/**
+	 * Processes one delivered message.
+	 * @param delivery the message and how it came
+	 * @param budget how long the caller waits for the answer (the ack deadline less a margin)
+	 * @return the outcome; never completes exceptionally
+	 */
+	public CompletableFuture<Outcome> process(Delivery delivery, Duration budget) {
+		Instant receivedAt = this.clock.instant();
+		Instant deadline = receivedAt.plus(budget);
+		PubSubMessage message = delivery.message();
+		this.metrics.received(delivery);
+		if (delivery.poisonReason() != null) {
+			return bad(message, HitParser.messageId(message, null), delivery.poisonReason(),
+					"message data is not base64", receivedAt);
+		}
+		ParseResult result = this.parser.parse(message, receivedAt);
+		if (result instanceof ParseResult.Hit hit) {
+			return store(message, hit.event(), receivedAt, deadline);
+		}
+		if (result instanceof ParseResult.Ignored ignored) {
+			this.metrics.ignored(ignored.reason());
+			return CompletableFuture.completedFuture(Outcome.ignored(ignored.reason()));
+		}
+		ParseResult.Poison poison = (ParseResult.Poison) result;
+		return bad(message, HitParser.messageId(message, null), poison.reason(), poison.detail(), receivedAt);
+	}
+
+	private CompletableFuture<Outcome> store(PubSubMessage message, TrackingEvent event, Instant receivedAt,
+			Instant deadline) {
+		TableName table = this.tableNamer.name(event);
+		EventRow row = EventRow.of(table, event.messageId(), this.schema.values(event, receivedAt));
+		return this.sink.submit(row, deadline).thenCompose((result) -> {
+			switch (result.status()) {
+				case STORED, DUPLICATE -> {
+					this.metrics.stored(this.sink.name(), result, event.eventTime(), this.clock.instant());
+					return CompletableFuture.completedFuture(Outcome.stored());
+				}
+				case REJECTED -> {
+					return bad(message, event.messageId(), result.reason(), result.detail(), receivedAt);
+				}
+				case OVERLOADED -> {
+					return CompletableFuture.completedFuture(Outcome.overloaded());
+				}
+				default -> {
+					return CompletableFuture.completedFuture(Outcome.retry(result.reason()));
+				}
+			}
+		}).exceptionally((ex) -> {
+			logger.error("Storing message {} in the {} sink failed unexpectedly; it will be redelivered",
+					LogText.safe(event.messageId()), this.sink.name(), ex);
+			return Outcome.retry("sink_error");
+		});
+	}
+
+	private CompletableFuture<Outcome> bad(PubSubMessage message, String messageId, String reason, String detail,
+			Instant receivedAt) {
+		BadRow badRow = new BadRow(messageId, reason, detail, receivedAt,
+				BadRow.payloadText(message.data()), message.subscription());
+		return this.badRows.record(badRow).handle((ignored, ex) -> {
+			if (ex != null) {
+				logger.error("Bad row for message {} ({}) could not be recorded in {}; it will be redelivered: {}",
+						LogText.safe(messageId), reason, this.badRows.name(), ex.getMessage());
+				return Outcome.retry("bad_row_sink_error");
+			}
+			this.metrics.bad(reason);
+			logger.info("Bad row: message {} reason {} ({})", LogText.safe(messageId), reason, LogText.safe(detail));
+			return Outcome.badRow(reason);
+		});
+	}
+
+}

@@ -1,0 +1,23 @@
+package dev.pixelpipeline.store;
+
+import java.time.Duration;
+
+/**
+ * How a {@link BatchingSink} groups rows.
+ *
+ * @param maxRows a batch is written once it has this many rows
+ * @param maxBytes a batch is written before its estimated size passes this many bytes
+ * @param maxDelay a batch is written at the latest this long after its first row arrived
+ * @param maxPending rows waiting beyond this bound are refused as overloaded (HTTP 429), never queued
+ * @param writers how many batches may be written at the same time
+ */
+public record BatchSettings(int maxRows, long maxBytes, Duration maxDelay, int maxPending, int writers) {
+
+	public BatchSettings {
+		if (maxRows < 1 || maxBytes < 1 || maxPending < 1 || writers < 1 || maxDelay.isNegative()) {
+			throw new IllegalArgumentException("batch settings must be positive: " + maxRows + " rows, " + maxBytes
+					+ " bytes, " + maxPending + " pending, " + writers + " writers, delay " + maxDelay);
+		}
+	}
+
+}

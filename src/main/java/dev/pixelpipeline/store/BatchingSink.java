@@ -1,0 +1,250 @@
+package dev.pixelpipeline.store;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An {@link EventSink} that groups rows from concurrent callers into batches and hands each batch to a
+ * {@link BatchWriter} on its own threads.
+ *
+ * <p>A batch is written when it reaches {@code maxRows}, would pass {@code maxBytes}, or {@code maxDelay} after its
+ * first row. Waiting rows are bounded by {@code maxPending}: past it a row is refused at once as
+ * {@link RowResult.Status#OVERLOADED}, so the caller can answer 429 instead of queueing without bound.
+ */
+public final class BatchingSink implements EventSink, AutoCloseable {
+
+	private static final Logger logger = LoggerFactory.getLogger(BatchingSink.class);
+
+	/** Told about each written batch, for metrics. */
+	@FunctionalInterface
+	public interface BatchListener {
+
+		/**
+		 * Called after each batch, on a writer thread.
+		 * @param sink the writer's name
+		 * @param rows the rows in the batch
+		 * @param nanos how long the write took
+		 * @param results the results, one per row
+		 */
+		void onBatch(String sink, int rows, long nanos, List<RowResult> results);
+
+	}
+
+	private record Pending(EventRow row, Instant deadline, CompletableFuture<RowResult> future) {
+	}
+
+	private final class BatchTask implements Runnable {
+
+		private final List<Pending> batch;
+
+		BatchTask(List<Pending> batch) {
+			this.batch = batch;
+		}
+
+		List<Pending> batch() {
+			return this.batch;
+		}
+
+		@Override
+		public void run() {
+			write(this.batch);
+		}
+
+	}
+
+	private final BatchWriter writer;
+
+	private final BatchSettings settings;
+
+	private final BatchListener listener;
+
+	private final BlockingQueue<Pending> queue;
+
+	private final Semaphore writerSlots;
+
+	private final ExecutorService writers;
+
+	private final Thread collector;
+
+	private final AtomicInteger inFlight = new AtomicInteger();
+
+	private volatile boolean accepting = true;
+
+	private volatile boolean running = true;
+
+	public BatchingSink(BatchWriter writer, BatchSettings settings, BatchListener listener) {
+		this.writer = writer;
+		this.settings = settings;
+		this.listener = (listener != null) ? listener : (sink, rows, nanos, results) -> {
+		};
+		this.queue = new ArrayBlockingQueue<>(settings.maxPending());
+		this.writerSlots = new Semaphore(settings.writers());
+		AtomicInteger threads = new AtomicInteger();
+		this.writers = Executors.newFixedThreadPool(settings.writers(), (task) -> {
+			Thread thread = new Thread(task, writer.name() + "-writer-" + threads.incrementAndGet());
+			thread.setDaemon(true);
+			return thread;
+		});
+		this.collector = new Thread(this::collect, writer.name() + "-batcher");
+		this.collector.setDaemon(true);
+		this.collector.start();
+	}
+
+	@Override
+	public CompletableFuture<RowResult> submit(EventRow row, Instant deadline) {
+		if (!this.accepting) {
+			return CompletableFuture.completedFuture(RowResult.retry("shutting_down", "sink is shutting down"));
+		}
+		Pending pending = new Pending(row, deadline, new CompletableFuture<>());
+		if (!this.queue.offer(pending)) {
+			return CompletableFuture.completedFuture(RowResult
+				.overloaded(this.writer.name() + " sink has " + this.settings.maxPending() + " rows waiting"));
+		}
+		return pending.future();
+	}
+
+	@Override
+	public String name() {
+		return this.writer.name();
+	}
+
+	/** Rows waiting for a batch plus rows being written. */
+	public int pending() {
+		return this.queue.size() + this.inFlight.get();
+	}
+
+	private void collect() {
+		Pending carry = null;
+		while (this.running || !this.queue.isEmpty() || carry != null) {
+			try {
+				Pending first = (carry != null) ? carry : this.queue.poll(50, TimeUnit.MILLISECONDS);
+				carry = null;
+				if (first == null) {
+					continue;
+				}
+				List<Pending> batch = new ArrayList<>(Math.min(this.settings.maxRows(), 64));
+				batch.add(first);
+				long bytes = first.row().estimatedBytes();
+				long flushAt = System.nanoTime() + this.settings.maxDelay().toNanos();
+				while (batch.size() < this.settings.maxRows()) {
+					long wait = flushAt - System.nanoTime();
+					Pending next = (wait > 0 && this.running) ? this.queue.poll(wait, TimeUnit.NANOSECONDS)
+							: this.queue.poll();
+					if (next == null) {
+						break;
+					}
+					if (bytes + next.row().estimatedBytes() > this.settings.maxBytes()) {
+						carry = next;
+						break;
+					}
+					batch.add(next);
+					bytes += next.row().estimatedBytes();
+				}
+				this.writerSlots.acquire();
+				this.inFlight.addAndGet(batch.size());
+				this.writers.execute(new BatchTask(batch));
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return;
+			}
+		}
+	}
+
+	private void write(List<Pending> batch) {
+		long start = System.nanoTime();
+		List<RowResult> results;
+		try {
+			Instant deadline = batch.get(0).deadline();
+			List<EventRow> rows = new ArrayList<>(batch.size());
+			for (Pending pending : batch) {
+				rows.add(pending.row());
+				if (pending.deadline().isBefore(deadline)) {
+					deadline = pending.deadline();
+				}
+			}
+			results = this.writer.write(rows, deadline);
+			if (results.size() != rows.size()) {
+				throw new IllegalStateException(
+						this.writer.name() + " writer returned " + results.size() + " results for " + rows.size());
+			}
+		}
+		catch (RuntimeException ex) {
+			logger.error("{} sink failed to write a batch of {} rows; they will be redelivered", this.writer.name(),
+					batch.size(), ex);
+			RowResult retry = RowResult.retry("sink_error", ex.getClass().getSimpleName());
+			results = new ArrayList<>(batch.size());
+			for (int i = 0; i < batch.size(); i++) {
+				results.add(retry);
+			}
+		}
+		finally {
+			this.inFlight.addAndGet(-batch.size());
+			this.writerSlots.release();
+		}
+		long nanos = System.nanoTime() - start;
+		for (int i = 0; i < batch.size(); i++) {
+			batch.get(i).future().complete(results.get(i));
+		}
+		try {
+			this.listener.onBatch(this.writer.name(), batch.size(), nanos, results);
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Batch listener of the {} sink failed", this.writer.name(), ex);
+		}
+	}
+
+	/**
+	 * Stops taking rows, writes what is waiting, and answers anything left after the timeout with
+	 * {@link RowResult.Status#RETRY}, so that Pub/Sub redelivers it.
+	 */
+	public void shutdown(Duration timeout) {
+		this.accepting = false;
+		this.running = false;
+		long deadline = System.nanoTime() + timeout.toNanos();
+		try {
+			this.collector.join(Math.max(1, timeout.toMillis()));
+			this.writers.shutdown();
+			this.writers.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		this.collector.interrupt();
+		int abandoned = 0;
+		for (Runnable task : this.writers.shutdownNow()) {
+			for (Pending pending : ((BatchTask) task).batch()) {
+				pending.future().complete(RowResult.retry("shutting_down", "sink shut down before the row was written"));
+				abandoned++;
+			}
+		}
+		Pending left;
+		while ((left = this.queue.poll()) != null) {
+			left.future().complete(RowResult.retry("shutting_down", "sink shut down before the row was written"));
+			abandoned++;
+		}
+		if (abandoned > 0) {
+			logger.warn("{} sink shut down with {} rows unwritten; Pub/Sub will redeliver them", this.writer.name(),
+					abandoned);
+		}
+	}
+
+	@Override
+	public void close() {
+		shutdown(Duration.ofSeconds(5));
+	}
+
+}

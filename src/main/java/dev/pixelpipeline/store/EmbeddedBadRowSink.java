@@ -1,0 +1,35 @@
+package dev.pixelpipeline.store;
+
+import java.sql.SQLException;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Keeps bad rows in the embedded store's {@code _bad_rows} table, whichever sink stores the good rows.
+ */
+public final class EmbeddedBadRowSink implements BadRowSink {
+
+	private final EmbeddedDatabase database;
+
+	public EmbeddedBadRowSink(EmbeddedDatabase database) {
+		this.database = database;
+	}
+
+	@Override
+	public CompletableFuture<Void> record(BadRow badRow) {
+		try {
+			this.database.insertBadRow(badRow, null);
+			return CompletableFuture.completedFuture(null);
+		}
+		catch (SQLException ex) {
+			return CompletableFuture.failedFuture(new IllegalStateException(
+					"Embedded store at " + this.database.describe() + " could not record a bad row: " + ex.getMessage(),
+					ex));
+		}
+	}
+
+	@Override
+	public String name() {
+		return "embedded";
+	}
+
+}

@@ -1,0 +1,366 @@
+package dev.pixelpipeline.store;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+
+import org.duckdb.DuckDBConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The embedded store: a DuckDB database file with one table per template and suffix (created on first use), a
+ * wildcard view over them named like BigQuery's ({@code "pixel_*"}), and a {@code _bad_rows} table.
+ *
+ * <p>Rows are keyed by {@code message_id}, so a redelivered message is stored once. One connection writes events
+ * (from the single writer thread of its {@link BatchingSink}), one writes bad rows, and reads use their own.
+ */
+public final class EmbeddedDatabase implements AutoCloseable {
+
+	private static final Logger logger = LoggerFactory.getLogger(EmbeddedDatabase.class);
+
+	/** The table bad rows go to. */
+	public static final String BAD_ROWS_TABLE = "_bad_rows";
+
+	private static final DateTimeFormatter SQL_TIMESTAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS")
+		.withZone(ZoneOffset.UTC);
+
+	/** One table the store holds, with its row count. */
+	public record TableInfo(String name, long rows) {
+	}
+
+	private final String location;
+
+	private final RowSchema schema;
+
+	private final String template;
+
+	private final DuckDBConnection root;
+
+	private final Connection eventWriter;
+
+	private final Connection badRowWriter;
+
+	private final Set<String> tables = ConcurrentHashMap.newKeySet();
+
+	private final Map<String, String> insertSql = new ConcurrentHashMap<>();
+
+	/**
+	 * Opens (or creates) the database.
+	 * @param path the database file, created with its folders if missing; {@code :memory:} for a throwaway store
+	 * @param schema the event columns
+	 * @param template the template table name, which the wildcard view is named after
+	 */
+	public EmbeddedDatabase(String path, RowSchema schema, String template) {
+		this.schema = schema;
+		this.template = template;
+		this.location = path;
+		try {
+			if (!":memory:".equals(path)) {
+				Path parent = Path.of(path).toAbsolutePath().getParent();
+				if (parent != null) {
+					Files.createDirectories(parent);
+				}
+			}
+			this.root = (DuckDBConnection) DriverManager
+				.getConnection(":memory:".equals(path) ? "jdbc:duckdb:" : "jdbc:duckdb:" + path);
+			this.eventWriter = this.root.duplicate();
+			this.badRowWriter = this.root.duplicate();
+			try (Statement statement = this.root.createStatement()) {
+				statement.execute("CREATE TABLE IF NOT EXISTS " + BAD_ROWS_TABLE
+						+ " (message_id VARCHAR PRIMARY KEY, reason VARCHAR NOT NULL, detail VARCHAR,"
+						+ " received_at TIMESTAMP NOT NULL, payload VARCHAR, subscription VARCHAR)");
+			}
+			this.tables.addAll(existingEventTables());
+			if (!this.tables.isEmpty()) {
+				refreshView(this.root);
+			}
+			logger.info("Embedded store at {} holds {} event tables", describe(), this.tables.size());
+		}
+		catch (IOException | SQLException ex) {
+			throw new IllegalStateException("Cannot open the embedded DuckDB store at " + path + ": " + ex.getMessage(),
+					ex);
+		}
+	}
+
+	/** Where the database lives, for logs and health details. */
+	public String describe() {
+		return ":memory:".equals(this.location) ? "memory" : Path.of(this.location).toAbsolutePath().toString();
+	}
+
+	/** The name of the wildcard view over all event tables, such as {@code pixel_*}. */
+	public String viewName() {
+		return this.template + "_*";
+	}
+
+	/**
+	 * Inserts rows of any tables in one transaction; a row whose {@code message_id} is already in its table is
+	 * reported {@link RowResult.Status#DUPLICATE}.
+	 * @throws SQLException when the write failed as a whole (nothing of it is kept)
+	 */
+	public List<RowResult> insert(List<EventRow> rows) throws SQLException {
+		Map<String, List<Integer>> byTable = new LinkedHashMap<>();
+		for (int i = 0; i < rows.size(); i++) {
+			byTable.computeIfAbsent(rows.get(i).table().full(), (t) -> new ArrayList<>()).add(i);
+		}
+		synchronized (this.eventWriter) {
+			for (String table : byTable.keySet()) {
+				ensureTable(table);
+			}
+			RowResult[] results = new RowResult[rows.size()];
+			this.eventWriter.setAutoCommit(false);
+			try {
+				for (Map.Entry<String, List<Integer>> group : byTable.entrySet()) {
+					insertGroup(group.getKey(), group.getValue(), rows, results);
+				}
+				this.eventWriter.commit();
+			}
+			catch (SQLException | RuntimeException ex) {
+				this.eventWriter.rollback();
+				throw ex;
+			}
+			finally {
+				this.eventWriter.setAutoCommit(true);
+			}
+			return List.of(results);
+		}
+	}
+
+	private void insertGroup(String table, List<Integer> indexes, List<EventRow> rows, RowResult[] results)
+			throws SQLException {
+		List<Column> columns = this.schema.columns();
+		String sql = this.insertSql.computeIfAbsent(table,
+				(t) -> "INSERT OR IGNORE INTO " + quote(t) + " ("
+						+ columns.stream().map((c) -> quote(c.name())).collect(Collectors.joining(", "))
+						+ ") VALUES (" + columns.stream()
+							.map((c) -> (c.type() == Column.Type.TIMESTAMP) ? "CAST(? AS TIMESTAMP)" : "?")
+							.collect(Collectors.joining(", "))
+						+ ")");
+		try (PreparedStatement insert = this.eventWriter.prepareStatement(sql)) {
+			for (int index : indexes) {
+				Map<String, Object> values = rows.get(index).values();
+				for (int c = 0; c < columns.size(); c++) {
+					bind(insert, c + 1, columns.get(c), values.get(columns.get(c).name()));
+				}
+				int count = insert.executeUpdate();
+				results[index] = (count > 0) ? RowResult.stored() : RowResult.duplicate();
+			}
+		}
+	}
+
+	private static void bind(PreparedStatement statement, int position, Column column, Object value)
+			throws SQLException {
+		if (value == null) {
+			statement.setNull(position, (column.type() == Column.Type.INTEGER) ? Types.BIGINT : Types.VARCHAR);
+		}
+		else if (value instanceof Instant instant) {
+			statement.setString(position, sqlTimestamp(instant));
+		}
+		else if (value instanceof Integer number) {
+			statement.setLong(position, number);
+		}
+		else {
+			statement.setString(position, value.toString());
+		}
+	}
+
+	private static String sqlTimestamp(Instant instant) {
+		return SQL_TIMESTAMP.format(instant.truncatedTo(ChronoUnit.MICROS));
+	}
+
+	private void ensureTable(String table) throws SQLException {
+		if (this.tables.contains(table)) {
+			return;
+		}
+		try (Statement statement = this.eventWriter.createStatement()) {
+			statement.execute("CREATE TABLE IF NOT EXISTS " + quote(table) + " (" + this.schema.columns()
+				.stream()
+				.map((c) -> quote(c.name()) + " " + sqlType(c) + (c.required() ? " NOT NULL" : ""))
+				.collect(Collectors.joining(", ")) + ", PRIMARY KEY (message_id))");
+			// A table made before pipeline.attributes grew gets the new columns, as BigQuery schema updates do.
+			for (Column column : this.schema.columns()) {
+				statement.execute("ALTER TABLE " + quote(table) + " ADD COLUMN IF NOT EXISTS " + quote(column.name())
+						+ " " + sqlType(column));
+			}
+		}
+		this.tables.add(table);
+		refreshView(this.eventWriter);
+		logger.info("Created table {} in the embedded store", table);
+	}
+
+	private void refreshView(Connection connection) throws SQLException {
+		String select = new TreeSet<>(this.tables).stream()
+			.map((t) -> "SELECT *, '" + t + "' AS _table FROM " + quote(t))
+			.collect(Collectors.joining(" UNION ALL BY NAME "));
+		try (Statement statement = connection.createStatement()) {
+			statement.execute("CREATE OR REPLACE VIEW " + quote(viewName()) + " AS " + select);
+		}
+	}
+
+	private Set<String> existingEventTables() throws SQLException {
+		Set<String> found = new TreeSet<>();
+		String sql = "SELECT t.table_name FROM information_schema.tables t WHERE t.table_type = 'BASE TABLE'"
+				+ " AND t.table_schema = 'main' AND starts_with(t.table_name, ?) AND EXISTS (SELECT 1 FROM"
+				+ " information_schema.columns c WHERE c.table_name = t.table_name AND c.column_name = 'message_id')";
+		try (PreparedStatement statement = this.root.prepareStatement(sql)) {
+			statement.setString(1, this.template);
+			try (ResultSet rs = statement.executeQuery()) {
+				while (rs.next()) {
+					if (!rs.getString(1).equals(BAD_ROWS_TABLE)) {
+						found.add(rs.getString(1));
+					}
+				}
+			}
+		}
+		return found;
+	}
+
+	/** Records a bad row; a second bad row for the same message id is not stored again. */
+	public void insertBadRow(BadRow badRow, byte[] payload) throws SQLException {
+		synchronized (this.badRowWriter) {
+			try (PreparedStatement insert = this.badRowWriter.prepareStatement("INSERT OR IGNORE INTO "
+					+ BAD_ROWS_TABLE + " VALUES (?, ?, ?, CAST(? AS TIMESTAMP), ?, ?)")) {
+				insert.setString(1, badRow.messageId());
+				insert.setString(2, badRow.reason());
+				insert.setString(3, badRow.detail());
+				insert.setString(4, sqlTimestamp(badRow.receivedAt()));
+				insert.setString(5, (badRow.payload() != null) ? badRow.payload() : BadRow.payloadText(payload));
+				insert.setString(6, badRow.subscription());
+				insert.executeUpdate();
+			}
+		}
+	}
+
+	/** The event tables and their row counts, by name. */
+	public List<TableInfo> tables() throws SQLException {
+		List<TableInfo> result = new ArrayList<>();
+		try (Connection connection = this.root.duplicate(); Statement statement = connection.createStatement()) {
+			for (String table : new TreeSet<>(this.tables)) {
+				try (ResultSet rs = statement.executeQuery("SELECT count(*) FROM " + quote(table))) {
+					rs.next();
+					result.add(new TableInfo(table, rs.getLong(1)));
+				}
+			}
+		}
+		return result;
+	}
+
+	/**
+	 * The newest events first, each with its columns and {@code _table}.
+	 * @param table only this table, or {@code null} for all
+	 */
+	public List<Map<String, Object>> events(int limit, String table) throws SQLException {
+		if (this.tables.isEmpty() || (table != null && !this.tables.contains(table))) {
+			return List.of();
+		}
+		String columns = this.schema.columns().stream().map(EmbeddedDatabase::selectExpression).collect(
+				Collectors.joining(", "));
+		String from = (table != null) ? "(SELECT *, ? AS _table FROM " + quote(table) + ")" : quote(viewName());
+		String sql = "SELECT " + columns + ", _table FROM " + from
+				+ " ORDER BY received_at DESC, event_time DESC, message_id LIMIT ?";
+		try (Connection connection = this.root.duplicate();
+				PreparedStatement statement = connection.prepareStatement(sql)) {
+			int position = 1;
+			if (table != null) {
+				statement.setString(position++, table);
+			}
+			statement.setInt(position, limit);
+			return rows(statement);
+		}
+	}
+
+	/** The newest bad rows first. */
+	public List<Map<String, Object>> badRows(int limit) throws SQLException {
+		String sql = "SELECT message_id, reason, detail, " + timestampText("received_at")
+				+ " AS received_at, payload, subscription FROM " + BAD_ROWS_TABLE
+				+ " ORDER BY received_at DESC, message_id LIMIT ?";
+		try (Connection connection = this.root.duplicate();
+				PreparedStatement statement = connection.prepareStatement(sql)) {
+			statement.setInt(1, limit);
+			return rows(statement);
+		}
+	}
+
+	/** Runs a read-only query on a connection of its own, for tests and tools. */
+	public long count(String sql) throws SQLException {
+		try (Connection connection = this.root.duplicate(); Statement statement = connection.createStatement();
+				ResultSet rs = statement.executeQuery(sql)) {
+			rs.next();
+			return rs.getLong(1);
+		}
+	}
+
+	/** Checks that the database answers, for health. */
+	public void ping() throws SQLException {
+		count("SELECT 1");
+	}
+
+	private static List<Map<String, Object>> rows(PreparedStatement statement) throws SQLException {
+		List<Map<String, Object>> result = new ArrayList<>();
+		try (ResultSet rs = statement.executeQuery()) {
+			int count = rs.getMetaData().getColumnCount();
+			while (rs.next()) {
+				Map<String, Object> row = new LinkedHashMap<>();
+				for (int i = 1; i <= count; i++) {
+					Object value = rs.getObject(i);
+					row.put(rs.getMetaData().getColumnLabel(i), (value instanceof Number n) ? n.longValue() : value);
+				}
+				result.add(row);
+			}
+		}
+		return result;
+	}
+
+	private static String selectExpression(Column column) {
+		return (column.type() == Column.Type.TIMESTAMP) ? timestampText(quote(column.name())) + " AS "
+				+ quote(column.name()) : quote(column.name());
+	}
+
+	private static String timestampText(String expression) {
+		return "strftime(" + expression + ", '%Y-%m-%dT%H:%M:%S.%fZ')";
+	}
+
+	private static String sqlType(Column column) {
+		return switch (column.type()) {
+			case STRING -> "VARCHAR";
+			case TIMESTAMP -> "TIMESTAMP";
+			case INTEGER -> "BIGINT";
+		};
+	}
+
+	static String quote(String identifier) {
+		return "\"" + identifier.replace("\"", "\"\"") + "\"";
+	}
+
+	@Override
+	public void close() {
+		try {
+			this.eventWriter.close();
+			this.badRowWriter.close();
+			this.root.close();
+		}
+		catch (SQLException ex) {
+			logger.warn("Closing the embedded store at {} failed: {}", describe(), ex.getMessage());
+		}
+	}
+
+}
