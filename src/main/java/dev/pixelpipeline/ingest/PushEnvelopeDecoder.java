@@ -120,9 +120,14 @@ public final class PushEnvelopeDecoder {
 		while ((name = parser.nextName()) != null) {
 			JsonToken token = parser.nextToken();
 			switch (name) {
-				case "messageId", "message_id" -> messageId = (messageId == null) ? text(parser, token) : skip(parser);
-				case "publishTime", "publish_time" ->
-					publishTime = (publishTime == null) ? text(parser, token) : skip(parser);
+				case "messageId", "message_id" -> {
+					String id = text(parser, token);
+					messageId = (messageId != null) ? messageId : id;
+				}
+				case "publishTime", "publish_time" -> {
+					String time = text(parser, token);
+					publishTime = (publishTime != null) ? publishTime : time;
+				}
 				case "data" -> dataText = text(parser, token);
 				case "attributes" -> attributes = attributes(parser, token);
 				default -> parser.skipChildren();

@@ -1,0 +1,75 @@
+package dev.pixelpipeline.config;
+
+import java.time.Duration;
+
+import dev.pixelpipeline.store.BatchSettings;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.validation.autoconfigure.ValidationAutoConfiguration;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.context.annotation.Configuration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class PipelinePropertiesTests {
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableConfigurationProperties(PipelineProperties.class)
+	static class Config {
+
+	}
+
+	private final ApplicationContextRunner runner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(ValidationAutoConfiguration.class))
+		.withUserConfiguration(Config.class);
+
+	@Test
+	void defaultsAreTheDocumentedOnes() {
+		this.runner.run((context) -> {
+			PipelineProperties properties = context.getBean(PipelineProperties.class);
+			assertThat(properties.sink()).isEqualTo(PipelineProperties.SinkType.EMBEDDED);
+			assertThat(properties.pixelPath()).isEqualTo("/pixel.png");
+			assertThat(properties.attributes()).containsExactly("user_id", "order_id", "type");
+			assertThat(properties.privacy().anonymizeIp()).isTrue();
+			assertThat(properties.privacy().dropUserAgent()).isFalse();
+			assertThat(properties.table().template()).isEqualTo("pixel");
+			assertThat(properties.table().suffix()).isEqualTo("_{user_id}_{date}");
+			assertThat(properties.embedded().path()).isEqualTo("./data/pixel.duckdb");
+			assertThat(properties.localPixel().enabled()).isTrue();
+			assertThat(properties.readApi().enabled()).isTrue();
+			assertThat(properties.push().deadline()).isEqualTo(Duration.ofSeconds(9));
+			assertThat(properties.push().maxBody().toBytes()).isEqualTo(1024 * 1024);
+			assertThat(properties.embedded().batch().settings(PipelineProperties.Embedded.BATCH_DEFAULTS))
+				.isEqualTo(PipelineProperties.Embedded.BATCH_DEFAULTS);
+		});
+	}
+
+	@Test
+	void bindsOverridesAndKeepsDefaultsForUnsetBatchFields() {
+		this.runner
+			.withPropertyValues("pipeline.sink=bigquery", "pipeline.attributes=user_id,campaign",
+					"pipeline.table.suffix=", "pipeline.embedded.batch.max-rows=50",
+					"pipeline.privacy.anonymize-ip=false")
+			.run((context) -> {
+				PipelineProperties properties = context.getBean(PipelineProperties.class);
+				assertThat(properties.sink()).isEqualTo(PipelineProperties.SinkType.BIGQUERY);
+				assertThat(properties.attributes()).containsExactly("user_id", "campaign");
+				assertThat(properties.table().suffix()).isEmpty();
+				assertThat(properties.privacy().anonymizeIp()).isFalse();
+				BatchSettings batch = properties.embedded().batch().settings(PipelineProperties.Embedded.BATCH_DEFAULTS);
+				assertThat(batch.maxRows()).isEqualTo(50);
+				assertThat(batch.maxDelay()).isEqualTo(PipelineProperties.Embedded.BATCH_DEFAULTS.maxDelay());
+			});
+	}
+
+	@Test
+	void refusesAPixelPathThatIsNotAPath() {
+		this.runner.withPropertyValues("pipeline.pixel-path=pixel.png")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("pixelPath"));
+	}
+
+}

@@ -1,0 +1,131 @@
+package dev.pixelpipeline.store;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class BatchingSinkTests {
+
+	private static final Instant DEADLINE = Instant.now().plusSeconds(60);
+
+	private static EventRow row(String id, int bytes) {
+		return new EventRow(new TableName("pixel", "_u"), id, Map.of("message_id", id), bytes);
+	}
+
+	/** A writer that records the batches it is given, optionally waiting on a latch first. */
+	static final class RecordingWriter implements BatchWriter {
+
+		final List<List<String>> batches = Collections.synchronizedList(new ArrayList<>());
+
+		final CountDownLatch release;
+
+		RecordingWriter(CountDownLatch release) {
+			this.release = release;
+		}
+
+		@Override
+		public List<RowResult> write(List<EventRow> rows, Instant deadline) {
+			try {
+				this.release.await(10, TimeUnit.SECONDS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+			this.batches.add(rows.stream().map(EventRow::messageId).toList());
+			return rows.stream().map((r) -> r.messageId().startsWith("bad") ? RowResult.rejected("invalid", "no")
+					: RowResult.stored()).toList();
+		}
+
+		@Override
+		public String name() {
+			return "recording";
+		}
+
+	}
+
+	@Test
+	void groupsConcurrentRowsIntoBatchesAndAnswersEachRow() throws Exception {
+		CountDownLatch release = new CountDownLatch(1);
+		RecordingWriter writer = new RecordingWriter(release);
+		try (BatchingSink sink = new BatchingSink(writer,
+				new BatchSettings(100, 1_000_000, Duration.ofMillis(200), 1000, 1), null)) {
+			List<CompletableFuture<RowResult>> futures = new ArrayList<>();
+			for (int i = 0; i < 250; i++) {
+				futures.add(sink.submit(row((i == 7) ? "bad7" : "m" + i, 10), DEADLINE));
+			}
+			release.countDown();
+			CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+			assertThat(writer.batches).hasSizeBetween(3, 4).allSatisfy((b) -> assertThat(b).hasSizeLessThanOrEqualTo(100));
+			assertThat(writer.batches.stream().mapToInt(List::size).sum()).isEqualTo(250);
+			assertThat(futures.get(7).get().status()).isEqualTo(RowResult.Status.REJECTED);
+			assertThat(futures.get(8).get()).isEqualTo(RowResult.stored());
+		}
+	}
+
+	@Test
+	void splitsBatchesAtTheByteBudget() throws Exception {
+		RecordingWriter writer = new RecordingWriter(new CountDownLatch(0));
+		try (BatchingSink sink = new BatchingSink(writer,
+				new BatchSettings(100, 1000, Duration.ofMillis(200), 1000, 1), null)) {
+			List<CompletableFuture<RowResult>> futures = new ArrayList<>();
+			for (int i = 0; i < 10; i++) {
+				futures.add(sink.submit(row("m" + i, 300), DEADLINE));
+			}
+			CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+			assertThat(writer.batches).allSatisfy((b) -> assertThat(b).hasSizeLessThanOrEqualTo(3));
+			assertThat(writer.batches.stream().mapToInt(List::size).sum()).isEqualTo(10);
+		}
+	}
+
+	@Test
+	void refusesRowsPastTheBoundInsteadOfQueueing() throws Exception {
+		CountDownLatch release = new CountDownLatch(1);
+		RecordingWriter writer = new RecordingWriter(release);
+		try (BatchingSink sink = new BatchingSink(writer, new BatchSettings(5, 1_000_000, Duration.ZERO, 10, 1),
+				null)) {
+			List<CompletableFuture<RowResult>> futures = new ArrayList<>();
+			for (int i = 0; i < 100; i++) {
+				futures.add(sink.submit(row("m" + i, 10), DEADLINE));
+			}
+			long overloaded = futures.stream()
+				.filter(CompletableFuture::isDone)
+				.filter((f) -> f.join().status() == RowResult.Status.OVERLOADED)
+				.count();
+			assertThat(overloaded).isGreaterThanOrEqualTo(100 - 10 - 5 - 5);
+			release.countDown();
+			CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+			assertThat(sink.submit(row("after", 10), DEADLINE).get(10, TimeUnit.SECONDS)).isEqualTo(RowResult.stored());
+		}
+	}
+
+	@Test
+	void answersRetryForRowsLeftAtShutdownAndForAFailingWriter() throws Exception {
+		BatchWriter failing = new BatchWriter() {
+			@Override
+			public List<RowResult> write(List<EventRow> rows, Instant deadline) {
+				throw new IllegalStateException("disk gone");
+			}
+
+			@Override
+			public String name() {
+				return "failing";
+			}
+		};
+		BatchingSink sink = new BatchingSink(failing, new BatchSettings(10, 1_000_000, Duration.ZERO, 100, 1), null);
+		assertThat(sink.submit(row("m1", 10), DEADLINE).get(10, TimeUnit.SECONDS).status())
+			.isEqualTo(RowResult.Status.RETRY);
+		sink.shutdown(Duration.ofSeconds(1));
+		assertThat(sink.submit(row("m2", 10), DEADLINE).get().reason()).isEqualTo("shutting_down");
+	}
+
+}

@@ -1,0 +1,121 @@
+package dev.pixelpipeline.store;
+
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.pixelpipeline.parse.TrackingEvent;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class EmbeddedDatabaseTests {
+
+	private static final RowSchema SCHEMA = RowSchema.of(List.of("user_id", "order_id", "type"));
+
+	private static final TableNamer NAMER = new TableNamer("pixel", "_{user_id}_{date}", SCHEMA.attributes());
+
+	@TempDir
+	Path dir;
+
+	private static EventRow row(String messageId, String userId, String eventTime) {
+		Map<String, String> attributes = new LinkedHashMap<>();
+		attributes.put("user_id", userId);
+		attributes.put("type", "view");
+		TrackingEvent event = new TrackingEvent(messageId, attributes, Instant.parse(eventTime), "agent", "192.0.2.0",
+				null, 200);
+		return EventRow.of(NAMER.name(event), messageId,
+				SCHEMA.values(event, Instant.parse("2026-11-28T10:00:01.123456789Z")));
+	}
+
+	@Test
+	void storesEachMessageOnceAcrossBatchesAndRestarts() throws SQLException {
+		String path = this.dir.resolve("store/pixel.duckdb").toString();
+		try (EmbeddedDatabase database = new EmbeddedDatabase(path, SCHEMA, "pixel")) {
+			List<RowResult> first = database.insert(List.of(row("m1", "u1", "2026-11-28T10:00:00Z"),
+					row("m2", "u2", "2026-11-28T10:00:00Z"), row("m1", "u1", "2026-11-28T10:00:00Z")));
+			assertThat(first).containsExactly(RowResult.stored(), RowResult.stored(), RowResult.duplicate());
+		}
+		try (EmbeddedDatabase reopened = new EmbeddedDatabase(path, SCHEMA, "pixel")) {
+			assertThat(reopened.insert(List.of(row("m2", "u2", "2026-11-28T10:00:00Z"))))
+				.containsExactly(RowResult.duplicate());
+			assertThat(reopened.tables()).containsExactly(new EmbeddedDatabase.TableInfo("pixel_u1_20261128", 1),
+					new EmbeddedDatabase.TableInfo("pixel_u2_20261128", 1));
+			assertThat(reopened.count("SELECT count(*) FROM \"pixel_*\"")).isEqualTo(2);
+		}
+	}
+
+	@Test
+	void readsEventsNewestFirstWithTheirTable() throws SQLException {
+		try (EmbeddedDatabase database = new EmbeddedDatabase(":memory:", SCHEMA, "pixel")) {
+			database.insert(List.of(row("m1", "u1", "2026-11-28T10:00:00Z")));
+			database.insert(List.of(row("m2", "u1", "2026-11-28T11:00:00.5Z")));
+			List<Map<String, Object>> events = database.events(10, null);
+			assertThat(events).extracting((e) -> e.get("message_id")).containsExactly("m2", "m1");
+			Map<String, Object> newest = events.get(0);
+			assertThat(newest).containsEntry("user_id", "u1")
+				.containsEntry("order_id", null)
+				.containsEntry("type", "view")
+				.containsEntry("event_time", "2026-11-28T11:00:00.500000Z")
+				.containsEntry("received_at", "2026-11-28T10:00:01.123456Z")
+				.containsEntry("status", 200L)
+				.containsEntry("_table", "pixel_u1_20261128");
+			assertThat(database.events(1, "pixel_u1_20261128")).hasSize(1);
+			assertThat(database.events(10, "pixel_nope")).isEmpty();
+		}
+	}
+
+	@Test
+	void keepsBadRowsOncePerMessage() throws SQLException {
+		try (EmbeddedDatabase database = new EmbeddedDatabase(":memory:", SCHEMA, "pixel")) {
+			BadRow bad = new BadRow("m9", "not_json", "payload is not valid JSON",
+					Instant.parse("2026-11-28T10:00:00Z"), "garbage", "projects/p/subscriptions/s");
+			database.insertBadRow(bad, null);
+			database.insertBadRow(bad, null);
+			assertThat(database.badRows(10)).singleElement()
+				.satisfies((row) -> assertThat(row).containsEntry("message_id", "m9")
+					.containsEntry("reason", "not_json")
+					.containsEntry("payload", "garbage")
+					.containsEntry("received_at", "2026-11-28T10:00:00.000000Z"));
+		}
+	}
+
+	@Test
+	void addsColumnsWhenTheWhitelistGrows() throws SQLException {
+		String path = this.dir.resolve("grow.duckdb").toString();
+		try (EmbeddedDatabase database = new EmbeddedDatabase(path, SCHEMA, "pixel")) {
+			database.insert(List.of(row("m1", "u1", "2026-11-28T10:00:00Z")));
+		}
+		RowSchema grown = RowSchema.of(List.of("user_id", "order_id", "type", "campaign"));
+		try (EmbeddedDatabase database = new EmbeddedDatabase(path, grown, "pixel")) {
+			Map<String, String> attributes = new LinkedHashMap<>();
+			attributes.put("user_id", "u1");
+			attributes.put("campaign", "spring");
+			TrackingEvent event = new TrackingEvent("m2", attributes, Instant.parse("2026-11-28T10:00:00Z"), null,
+					null, null, 200);
+			List<RowResult> results = database.insert(List.of(EventRow.of(NAMER.name(event), "m2",
+					grown.values(event, Instant.parse("2026-11-28T10:00:00Z")))));
+			assertThat(results).containsExactly(RowResult.stored());
+			assertThat(database.events(10, null)).extracting((e) -> e.get("campaign")).containsExactly(null, "spring");
+		}
+	}
+
+	@Test
+	void writesLargeBatchesInOneTransaction() throws SQLException {
+		try (EmbeddedDatabase database = new EmbeddedDatabase(":memory:", SCHEMA, "pixel")) {
+			List<EventRow> rows = new ArrayList<>();
+			for (int i = 0; i < 1000; i++) {
+				rows.add(row("m" + i, "u" + (i % 7), "2026-11-28T10:00:00Z"));
+			}
+			assertThat(database.insert(rows)).allMatch(RowResult::isStored).hasSize(1000);
+			assertThat(database.count("SELECT count(*) FROM \"pixel_*\"")).isEqualTo(1000);
+			assertThat(database.tables()).hasSize(7);
+		}
+	}
+
+}

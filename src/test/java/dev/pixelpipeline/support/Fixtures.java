@@ -1,0 +1,56 @@
+package dev.pixelpipeline.support;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+
+/** Reads the real-shaped LogEntries in {@code src/test/resources/fixtures} and builds push bodies from them. */
+public final class Fixtures {
+
+	private Fixtures() {
+	}
+
+	/** The bytes of a fixture file, such as {@code cdn-cache-hit.json}. */
+	public static byte[] bytes(String name) {
+		try (InputStream in = Fixtures.class.getResourceAsStream("/fixtures/" + name)) {
+			if (in == null) {
+				throw new IllegalArgumentException("No fixture " + name);
+			}
+			return in.readAllBytes();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/** The text of a fixture file. */
+	public static String text(String name) {
+		return new String(bytes(name), StandardCharsets.UTF_8);
+	}
+
+	/** A fixture with its text changed, e.g. a different requestUrl. */
+	public static String replaced(String name, String target, String replacement) {
+		String text = text(name);
+		if (!text.contains(target)) {
+			throw new IllegalArgumentException("Fixture " + name + " has no '" + target + "'");
+		}
+		return text.replace(target, replacement);
+	}
+
+	/** A wrapped push body carrying the given data, as Pub/Sub sends it. */
+	public static String wrapped(String messageId, byte[] data) {
+		return "{\"message\":{\"attributes\":{\"logging.googleapis.com/timestamp\":\"2026-10-04T09:15:22.431998Z\"},"
+				+ "\"data\":\"" + Base64.getEncoder().encodeToString(data) + "\",\"messageId\":\"" + messageId
+				+ "\",\"message_id\":\"" + messageId
+				+ "\",\"publishTime\":\"2026-10-04T09:15:23.118Z\",\"publish_time\":\"2026-10-04T09:15:23.118Z\"},"
+				+ "\"subscription\":\"projects/example-project/subscriptions/pixel-push\"}";
+	}
+
+	/** A wrapped push body carrying the given LogEntry text. */
+	public static String wrapped(String messageId, String logEntry) {
+		return wrapped(messageId, logEntry.getBytes(StandardCharsets.UTF_8));
+	}
+
+}
