@@ -26,6 +26,7 @@ import org.springframework.validation.annotation.Validated;
  * @param localPixel the local {@code /pixel.png} endpoint
  * @param readApi the read API under {@code /api}
  * @param push the push endpoint
+ * @param metrics how the pipeline's metrics are labelled
  */
 @ConfigurationProperties("pipeline")
 @Validated
@@ -34,7 +35,7 @@ public record PipelineProperties(@DefaultValue("embedded") @NotNull SinkType sin
 		@DefaultValue({ "user_id", "order_id", "type" }) @NotEmpty List<String> attributes,
 		@DefaultValue @Valid Privacy privacy, @DefaultValue @Valid Table table, @DefaultValue @Valid Embedded embedded,
 		@DefaultValue @Valid LocalPixel localPixel, @DefaultValue @Valid ReadApi readApi,
-		@DefaultValue @Valid Push push) {
+		@DefaultValue @Valid Push push, @DefaultValue @Valid Metrics metrics) {
 
 	/** The stores good rows can go to. */
 	public enum SinkType {
@@ -127,6 +128,16 @@ public record PipelineProperties(@DefaultValue("embedded") @NotNull SinkType sin
 	 * @param maxBody bodies larger than this are refused with 413
 	 */
 	public record Push(@DefaultValue("9s") @NotNull Duration deadline, @DefaultValue("1MB") @NotNull DataSize maxBody) {
+	}
+
+	/**
+	 * How the pipeline's metrics are labelled.
+	 *
+	 * @param instanceId the {@code instance} label of the series sent to Cloud Monitoring, so that series of many
+	 * instances do not collide; empty for an id generated at start (Cloud Run's own instance id is only on the
+	 * metadata server). Prometheus labels its targets itself and does not get this label.
+	 */
+	public record Metrics(@DefaultValue("") String instanceId) {
 	}
 
 }

@@ -3,6 +3,7 @@ package dev.pixelpipeline.ingest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 import dev.pixelpipeline.parse.HitParser;
@@ -19,6 +20,7 @@ import dev.pixelpipeline.store.TableName;
 import dev.pixelpipeline.store.TableNamer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * The one path every message takes, whatever delivered it: parse, then store the hit, ignore it, or keep it as a
@@ -51,6 +53,7 @@ public final class MessageProcessor {
 		this.badRows = badRows;
 		this.metrics = metrics;
 		this.clock = clock;
+		metrics.sink(sink.name());
 	}
 
 	/**
@@ -84,6 +87,7 @@ public final class MessageProcessor {
 			Instant deadline) {
 		TableName table = this.tableNamer.name(event);
 		EventRow row = EventRow.of(table, event.messageId(), this.schema.values(event, receivedAt));
+		Map<String, String> logContext = MDC.getCopyOfContextMap();
 		return this.sink.submit(row, deadline).thenCompose((result) -> {
 			switch (result.status()) {
 				case STORED, DUPLICATE -> {
@@ -101,8 +105,9 @@ public final class MessageProcessor {
 				}
 			}
 		}).exceptionally((ex) -> {
-			logger.error("Storing message {} in the {} sink failed unexpectedly; it will be redelivered",
-					LogText.safe(event.messageId()), this.sink.name(), ex);
+			withLogContext(logContext, () -> logger.error(
+					"Storing message {} in the {} sink failed unexpectedly; it will be redelivered",
+					LogText.safe(event.messageId()), this.sink.name(), ex));
 			return Outcome.retry("sink_error");
 		});
 	}
@@ -111,16 +116,43 @@ public final class MessageProcessor {
 			Instant receivedAt) {
 		BadRow badRow = new BadRow(messageId, reason, detail, receivedAt,
 				BadRow.payloadText(message.data()), message.subscription());
+		Map<String, String> logContext = MDC.getCopyOfContextMap();
 		return this.badRows.record(badRow).handle((ignored, ex) -> {
 			if (ex != null) {
-				logger.error("Bad row for message {} ({}) could not be recorded in {}; it will be redelivered: {}",
-						LogText.safe(messageId), reason, this.badRows.name(), ex.getMessage());
+				withLogContext(logContext, () -> logger.error(
+						"Bad row for message {} ({}) could not be recorded in {}; it will be redelivered: {}",
+						LogText.safe(messageId), reason, this.badRows.name(), ex.getMessage()));
 				return Outcome.retry("bad_row_sink_error");
 			}
 			this.metrics.bad(reason);
-			logger.info("Bad row: message {} reason {} ({})", LogText.safe(messageId), reason, LogText.safe(detail));
+			withLogContext(logContext, () -> logger.info("Bad row: message {} reason {} ({})",
+					LogText.safe(messageId), reason, LogText.safe(detail)));
 			return Outcome.badRow(reason);
 		});
+	}
+
+	/**
+	 * Logs with the request's context (its trace id) on whatever thread the sink completed on, so that the line is
+	 * correlated with the push request in Cloud Logging.
+	 */
+	private static void withLogContext(Map<String, String> context, Runnable log) {
+		if (context == null || context.isEmpty()) {
+			log.run();
+			return;
+		}
+		Map<String, String> previous = MDC.getCopyOfContextMap();
+		MDC.setContextMap(context);
+		try {
+			log.run();
+		}
+		finally {
+			if (previous != null) {
+				MDC.setContextMap(previous);
+			}
+			else {
+				MDC.clear();
+			}
+		}
 	}
 
 }

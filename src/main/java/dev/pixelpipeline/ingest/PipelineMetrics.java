@@ -47,9 +47,19 @@ public final class PipelineMetrics implements BatchingSink.BatchListener {
 	/** Pub/Sub's delivery attempt, where it reports one. */
 	public static final String DELIVERY_ATTEMPT = "pixel.pubsub.delivery.attempt";
 
+	/** The push answers the controller gives, pre-registered so that ratios have a denominator from the start. */
+	static final int[] PUSH_STATUSES = { 204, 400, 413, 429, 503 };
+
+	/** The {@code outcome} tag values of {@link #INSERT}. */
+	static final String[] INSERT_OUTCOMES = { "success", "partial", "failure" };
+
 	private final MeterRegistry registry;
 
 	private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+
+	private final Map<String, Timer> inserts = new ConcurrentHashMap<>();
+
+	private final Map<String, DistributionSummary> batchRows = new ConcurrentHashMap<>();
 
 	private final Timer lag;
 
@@ -58,21 +68,74 @@ public final class PipelineMetrics implements BatchingSink.BatchListener {
 	public PipelineMetrics(MeterRegistry registry) {
 		this.registry = registry;
 		this.lag = Timer.builder(LAG)
-			.description("Stored time minus event time")
+			.description("Stored time minus event time: how fresh the stored data is")
 			.publishPercentiles(0.5, 0.95, 0.99)
 			.publishPercentileHistogram()
 			.minimumExpectedValue(Duration.ofMillis(1))
 			.maximumExpectedValue(Duration.ofHours(1))
 			.register(registry);
 		this.deliveryAttempt = DistributionSummary.builder(DELIVERY_ATTEMPT)
-			.description("Pub/Sub delivery attempt of pushed messages")
+			.description("Pub/Sub delivery attempt of pushed messages (dead-letter policies only)")
+			.serviceLevelObjectives(1, 2, 3, 5, 10, 20, 50, 100)
 			.register(registry);
+		for (DeliveryKind kind : DeliveryKind.values()) {
+			counter(RECEIVED, "delivery", kind.tag());
+		}
+		for (int status : PUSH_STATUSES) {
+			counter(PUSH_RESPONSES, "status", Integer.toString(status));
+		}
+	}
+
+	/**
+	 * Registers the meters of a sink at zero, so that dashboards and ratio alerts see its series before the first
+	 * row.
+	 * @param sink the sink's name
+	 */
+	void sink(String sink) {
+		counter(STORED, "sink", sink);
+		for (String outcome : INSERT_OUTCOMES) {
+			insertTimer(sink, outcome);
+		}
+		batchRows(sink);
 	}
 
 	private Counter counter(String name, String tag, String value) {
 		String tagValue = (value != null) ? value : "none";
 		return this.counters.computeIfAbsent(name + '\u0000' + tag + '\u0000' + tagValue,
-				(key) -> Counter.builder(name).tag(tag, tagValue).register(this.registry));
+				(key) -> Counter.builder(name).description(description(name)).tag(tag, tagValue).register(this.registry));
+	}
+
+	private static String description(String name) {
+		return switch (name) {
+			case RECEIVED -> "Messages received, by how they were delivered";
+			case STORED -> "Rows stored (or found stored before: redeliveries), by sink";
+			case IGNORED -> "Log entries that are not pixel hits, acked and not stored, by reason";
+			case BAD -> "Poison messages kept as bad rows, by reason";
+			case PUSH_RESPONSES -> "Answers of the push endpoint, by HTTP status";
+			default -> null;
+		};
+	}
+
+	private Timer insertTimer(String sink, String outcome) {
+		return this.inserts.computeIfAbsent(sink + '\u0000' + outcome,
+				(key) -> Timer.builder(INSERT)
+					.description("Batch writes to the sink, by outcome")
+					.tag("sink", sink)
+					.tag("outcome", outcome)
+					.publishPercentileHistogram()
+					.minimumExpectedValue(Duration.ofMillis(1))
+					.maximumExpectedValue(Duration.ofSeconds(30))
+					.register(this.registry));
+	}
+
+	private DistributionSummary batchRows(String sink) {
+		return this.batchRows.computeIfAbsent(sink,
+				(key) -> DistributionSummary.builder(BATCH_ROWS)
+					.description("Rows per batch write")
+					.baseUnit("rows")
+					.tag("sink", sink)
+					.serviceLevelObjectives(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000)
+					.register(this.registry));
 	}
 
 	void received(Delivery delivery) {
@@ -103,12 +166,16 @@ public final class PipelineMetrics implements BatchingSink.BatchListener {
 
 	@Override
 	public void onBatch(String sink, int rows, long nanos, List<RowResult> results) {
-		boolean allStored = results.stream().allMatch(RowResult::isStored);
-		boolean anyRetry = results.stream().anyMatch((r) -> r.status() == RowResult.Status.RETRY);
+		boolean allStored = true;
+		boolean anyRetry = false;
+		for (RowResult result : results) {
+			allStored &= result.isStored();
+			anyRetry |= result.status() == RowResult.Status.RETRY;
+		}
+		// success: every row stored; failure: the write failed (rows go back to Pub/Sub); partial: some rows refused.
 		String outcome = allStored ? "success" : (anyRetry ? "failure" : "partial");
-		Timer.builder(INSERT).tag("sink", sink).tag("outcome", outcome).register(this.registry)
-			.record(nanos, TimeUnit.NANOSECONDS);
-		DistributionSummary.builder(BATCH_ROWS).tag("sink", sink).register(this.registry).record(rows);
+		insertTimer(sink, outcome).record(nanos, TimeUnit.NANOSECONDS);
+		batchRows(sink).record(rows);
 	}
 
 }
