@@ -52,6 +52,10 @@ public final class EmbeddedDatabase implements AutoCloseable {
 	public record TableInfo(String name, long rows) {
 	}
 
+	/** How many rows arrived in one minute. */
+	public record MinuteCount(Instant minute, long rows) {
+	}
+
 	private final String location;
 
 	private final RowSchema schema;
@@ -323,6 +327,30 @@ public final class EmbeddedDatabase implements AutoCloseable {
 			statement.setInt(1, limit);
 			return rows(statement);
 		}
+	}
+
+	/**
+	 * Rows received per minute since a time, over all event tables (the wildcard view), by {@code received_at};
+	 * minutes without rows are left out.
+	 * @param since the first minute counted (truncated to the minute)
+	 */
+	public List<MinuteCount> rowsPerMinute(Instant since) throws SQLException {
+		if (this.tables.isEmpty()) {
+			return List.of();
+		}
+		String sql = "SELECT " + timestampText("date_trunc('minute', received_at)") + " AS minute, count(*) FROM "
+				+ quote(viewName()) + " WHERE received_at >= CAST(? AS TIMESTAMP) GROUP BY ALL ORDER BY minute";
+		List<MinuteCount> result = new ArrayList<>();
+		try (Connection connection = this.root.duplicate();
+				PreparedStatement statement = connection.prepareStatement(sql)) {
+			statement.setString(1, sqlTimestamp(since.truncatedTo(ChronoUnit.MINUTES)));
+			try (ResultSet rs = statement.executeQuery()) {
+				while (rs.next()) {
+					result.add(new MinuteCount(Instant.parse(rs.getString(1)), rs.getLong(2)));
+				}
+			}
+		}
+		return result;
 	}
 
 	/** Runs a read-only query on a connection of its own, for tests and tools. */
