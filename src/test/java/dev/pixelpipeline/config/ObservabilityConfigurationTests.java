@@ -1,0 +1,67 @@
+package dev.pixelpipeline.config;
+
+import java.time.Duration;
+
+import io.micrometer.core.instrument.Clock;
+import io.micrometer.stackdriver.StackdriverConfig;
+import io.micrometer.stackdriver.StackdriverMeterRegistry;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.micrometer.metrics.autoconfigure.MeterRegistryCustomizer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ObservabilityConfigurationTests {
+
+	private static final StackdriverConfig OFFLINE = new StackdriverConfig() {
+
+		@Override
+		public String get(String key) {
+			return null;
+		}
+
+		@Override
+		public String projectId() {
+			return "test-project";
+		}
+
+		@Override
+		public boolean enabled() {
+			return false;
+		}
+
+		@Override
+		public Duration step() {
+			return Duration.ofMinutes(1);
+		}
+
+	};
+
+	@Test
+	void cloudMonitoringSeriesCarryTheConfiguredInstance() {
+		StackdriverMeterRegistry registry = new StackdriverMeterRegistry(OFFLINE, Clock.SYSTEM);
+		MeterRegistryCustomizer<StackdriverMeterRegistry> customizer = new ObservabilityConfiguration()
+			.stackdriverInstanceTag(properties("pod-7"));
+		customizer.customize(registry);
+		registry.counter("pixel.events.received", "delivery", "pull").increment();
+		assertThat(registry.find("pixel.events.received").tag("instance", "pod-7").tag("delivery", "pull").counter())
+			.isNotNull();
+		registry.close();
+	}
+
+	@Test
+	void anUnsetInstanceIsGeneratedAndUniquePerProcess() {
+		String generated = ObservabilityConfiguration.instanceId("");
+		assertThat(generated).hasSize(36).isNotEqualTo(ObservabilityConfiguration.instanceId(null));
+		assertThat(ObservabilityConfiguration.instanceId("pod-7")).isEqualTo("pod-7");
+	}
+
+	private static PipelineProperties properties(String instanceId) {
+		return new PipelineProperties(PipelineProperties.SinkType.EMBEDDED, "/pixel.png",
+				java.util.List.of("user_id"), new PipelineProperties.Privacy(true, false),
+				new PipelineProperties.Table("pixel", ""), new PipelineProperties.Embedded(":memory:", null),
+				new PipelineProperties.LocalPixel(true), new PipelineProperties.ReadApi(true),
+				new PipelineProperties.Push(Duration.ofSeconds(9), org.springframework.util.unit.DataSize.ofMegabytes(1)),
+				new PipelineProperties.Metrics(instanceId));
+	}
+
+}
