@@ -126,8 +126,26 @@ public record PipelineProperties(@DefaultValue("embedded") @NotNull SinkType sin
 	 * @param deadline how long a push waits for its rows before it is answered 503; under the subscription's ack
 	 * deadline (10 s by default) so that Pub/Sub hears an answer
 	 * @param maxBody bodies larger than this are refused with 413
+	 * @param auth who may push
 	 */
-	public record Push(@DefaultValue("9s") @NotNull Duration deadline, @DefaultValue("1MB") @NotNull DataSize maxBody) {
+	public record Push(@DefaultValue("9s") @NotNull Duration deadline, @DefaultValue("1MB") @NotNull DataSize maxBody,
+			@DefaultValue @Valid Auth auth) {
+	}
+
+	/**
+	 * Authenticated push: every {@code POST /pubsub/push} must carry the Google-signed OIDC token that a push
+	 * subscription with a service account sends ({@code Authorization: Bearer}). The signing keys come from Google's
+	 * JWKS unless {@code spring.security.oauth2.resourceserver.jwt.jwk-set-uri} names another.
+	 *
+	 * @param enabled require the token; off locally, on in the {@code gcp} profile
+	 * @param audience the {@code aud} the token must carry: the subscription's {@code audience}, by default the push
+	 * endpoint URL; required when enabled
+	 * @param serviceAccounts the push service accounts whose tokens are accepted (the {@code email} claim, which must
+	 * also be verified); at least one when enabled
+	 * @param clockSkew how far token times may be off the local clock
+	 */
+	public record Auth(@DefaultValue("false") boolean enabled, String audience,
+			@DefaultValue List<String> serviceAccounts, @DefaultValue("30s") @NotNull Duration clockSkew) {
 	}
 
 	/**

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 import dev.pixelpipeline.parse.HitParser;
+import dev.pixelpipeline.parse.LogText;
 import dev.pixelpipeline.parse.ParseResult;
 import dev.pixelpipeline.parse.PubSubMessage;
 import dev.pixelpipeline.parse.TrackingEvent;
@@ -121,12 +122,13 @@ public final class MessageProcessor {
 			if (ex != null) {
 				withLogContext(logContext, () -> logger.error(
 						"Bad row for message {} ({}) could not be recorded in {}; it will be redelivered: {}",
-						LogText.safe(messageId), reason, this.badRows.name(), ex.getMessage()));
+						LogText.safe(messageId), LogText.safe(reason), this.badRows.name(),
+						LogText.safe(ex.getMessage())));
 				return Outcome.retry("bad_row_sink_error");
 			}
 			this.metrics.bad(reason);
 			withLogContext(logContext, () -> logger.info("Bad row: message {} reason {} ({})",
-					LogText.safe(messageId), reason, LogText.safe(detail)));
+					LogText.safe(messageId), LogText.safe(reason), LogText.safe(detail)));
 			return Outcome.badRow(reason);
 		});
 	}

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.pixelpipeline.parse.LogText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +30,7 @@ public final class EmbeddedBatchWriter implements BatchWriter {
 		}
 		catch (SQLException ex) {
 			logger.error("Embedded store at {} failed to write {} rows; they will be redelivered: {}",
-					this.database.describe(), rows.size(), ex.getMessage());
+					this.database.describe(), rows.size(), LogText.safe(ex.getMessage()));
 			List<RowResult> results = new ArrayList<>(rows.size());
 			RowResult retry = RowResult.retry("store_error", ex.getMessage());
 			for (int i = 0; i < rows.size(); i++) {
