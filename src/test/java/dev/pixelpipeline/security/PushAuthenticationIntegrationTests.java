@@ -168,6 +168,14 @@ class PushAuthenticationIntegrationTests {
 	}
 
 	@Test
+	void protectedResourceMetadataRevealsNoAudienceAccountOrKeys() throws Exception {
+		HttpResponse<String> response = Pushes.get(this.port, "/.well-known/oauth-protected-resource");
+		assertThat(response.body()).doesNotContain(AUDIENCE)
+			.doesNotContain(ACCOUNT)
+			.doesNotContain(String.valueOf(JWKS.getAddress().getPort()));
+	}
+
+	@Test
 	void gcpProfileServesNoLocalPixelAndNoReadApi() throws Exception {
 		assertThat(Pushes.get(this.port, "/pixel.png?user_id=u1").statusCode()).isEqualTo(404);
 		assertThat(Pushes.get(this.port, "/api/tables").statusCode()).isEqualTo(404);
