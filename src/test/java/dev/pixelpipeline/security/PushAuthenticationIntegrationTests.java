@@ -45,7 +45,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * audience, of a listed and verified service account stores a row.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+		// The gcp profile with the embedded store, and without the Cloud Monitoring export (no Google credentials here).
 		properties = { "pipeline.sink=embedded", "pipeline.embedded.path=:memory:",
+				"management.stackdriver.metrics.export.enabled=false",
 				"pipeline.push.auth.audience=" + PushAuthenticationIntegrationTests.AUDIENCE,
 				"pipeline.push.auth.service-accounts=" + PushAuthenticationIntegrationTests.ACCOUNT })
 @ActiveProfiles("gcp")
