@@ -23,6 +23,7 @@ import org.springframework.validation.annotation.Validated;
  * @param privacy what is kept about visitors
  * @param table how tables are named
  * @param embedded the embedded DuckDB store
+ * @param bigquery the BigQuery store, used when {@code sink} is {@code bigquery}
  * @param localPixel the local {@code /pixel.png} endpoint
  * @param readApi the read API under {@code /api}
  * @param push the push endpoint
@@ -34,8 +35,8 @@ public record PipelineProperties(@DefaultValue("embedded") @NotNull SinkType sin
 		@DefaultValue("/pixel.png") @Pattern(regexp = "/.*") String pixelPath,
 		@DefaultValue({ "user_id", "order_id", "type" }) @NotEmpty List<String> attributes,
 		@DefaultValue @Valid Privacy privacy, @DefaultValue @Valid Table table, @DefaultValue @Valid Embedded embedded,
-		@DefaultValue @Valid LocalPixel localPixel, @DefaultValue @Valid ReadApi readApi,
-		@DefaultValue @Valid Push push, @DefaultValue @Valid Metrics metrics) {
+		@DefaultValue @Valid BigQuery bigquery, @DefaultValue @Valid LocalPixel localPixel,
+		@DefaultValue @Valid ReadApi readApi, @DefaultValue @Valid Push push, @DefaultValue @Valid Metrics metrics) {
 
 	/** The stores good rows can go to. */
 	public enum SinkType {
@@ -78,6 +79,50 @@ public record PipelineProperties(@DefaultValue("embedded") @NotNull SinkType sin
 		static final BatchSettings BATCH_DEFAULTS = new BatchSettings(1000, 4L * 1024 * 1024, Duration.ofMillis(5),
 				20_000, 1);
 
+	}
+
+	/**
+	 * The BigQuery store: streaming inserts ({@code tabledata.insertAll}) into template-suffixed tables.
+	 *
+	 * @param projectId the Google Cloud project of the dataset; required with {@code host}, else taken from the
+	 * environment (Application Default Credentials, the metadata server) when empty
+	 * @param dataset the dataset that holds the template table and the tables made from it
+	 * @param host an endpoint override such as {@code http://127.0.0.1:9050} for a test server; when set, no Google
+	 * credentials are needed or looked up
+	 * @param createTemplate create the template table from the row schema at start-up when it is missing; otherwise
+	 * readiness stays DOWN naming the missing table
+	 * @param batch how rows of concurrent pushes are grouped into insert requests
+	 * @param connectTimeout how long one insert request may take to connect
+	 * @param readTimeout how long one insert request may wait for its answer
+	 * @param maxConcurrentRequests how many insert requests (one per table of a batch) may run at the same time
+	 * @param retry how failed insert requests are retried before the push is answered 503
+	 * @param healthTimeout how long the readiness check waits for BigQuery before it reports DOWN
+	 */
+	public record BigQuery(String projectId, @DefaultValue("pixel_tracking") @NotEmpty String dataset, String host,
+			@DefaultValue("false") boolean createTemplate, @DefaultValue @Valid Batch batch,
+			@DefaultValue("2s") @NotNull Duration connectTimeout, @DefaultValue("4s") @NotNull Duration readTimeout,
+			@DefaultValue("64") @Min(1) int maxConcurrentRequests, @DefaultValue @Valid Retry retry,
+			@DefaultValue("3s") @NotNull Duration healthTimeout) {
+
+		/**
+		 * Defaults for BigQuery: 500 rows per request (BigQuery's recommendation), well under the 10 MB request
+		 * limit, 20 ms to gather a batch, 16 requests in flight.
+		 */
+		static final BatchSettings BATCH_DEFAULTS = new BatchSettings(500, 9L * 1024 * 1024, Duration.ofMillis(20),
+				20_000, 16);
+
+	}
+
+	/**
+	 * How failed insert requests are retried: with jittered exponential backoff, while time remains before the
+	 * earliest push deadline of the batch.
+	 *
+	 * @param initialBackoff the longest wait before the first retry (each wait is random up to its bound)
+	 * @param maxBackoff the bound on any wait between attempts
+	 * @param minTimeLeft no new attempt starts with less than this left before the push deadline
+	 */
+	public record Retry(@DefaultValue("100ms") @NotNull Duration initialBackoff,
+			@DefaultValue("2s") @NotNull Duration maxBackoff, @DefaultValue("500ms") @NotNull Duration minTimeLeft) {
 	}
 
 	/**

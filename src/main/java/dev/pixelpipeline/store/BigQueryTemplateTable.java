@@ -1,0 +1,171 @@
+package dev.pixelpipeline.store;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import com.google.cloud.bigquery.BigQuery;
+import com.google.cloud.bigquery.Clustering;
+import com.google.cloud.bigquery.DatasetId;
+import com.google.cloud.bigquery.Field;
+import com.google.cloud.bigquery.Schema;
+import com.google.cloud.bigquery.StandardSQLTypeName;
+import com.google.cloud.bigquery.StandardTableDefinition;
+import com.google.cloud.bigquery.Table;
+import com.google.cloud.bigquery.TableId;
+import com.google.cloud.bigquery.TableInfo;
+import com.google.cloud.bigquery.TimePartitioning;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The BigQuery template table as code: its schema comes from {@link RowSchema}, the same column list as the embedded
+ * store, and it can be checked and created.
+ *
+ * <p>With a table suffix, BigQuery creates each {@code template + suffix} table on first insert with the template's
+ * schema; the template itself stays empty, so it is created with the schema only. Without a suffix the template is
+ * the one table every row goes to, so it is created partitioned by day on {@code event_time} and clustered by the
+ * first attribute (by default {@code user_id}).
+ */
+public final class BigQueryTemplateTable {
+
+	private static final Logger logger = LoggerFactory.getLogger(BigQueryTemplateTable.class);
+
+	/** Where the schema of the default template table is kept, in BigQuery's JSON schema format. */
+	public static final String SCHEMA_RESOURCE = "bigquery/pixel-template-schema.json";
+
+	/** What a check of the dataset and template table found. */
+	public record Check(boolean ready, String message) {
+	}
+
+	private final BigQuery bigQuery;
+
+	private final TableId tableId;
+
+	private final RowSchema schema;
+
+	private final boolean singleTable;
+
+	/**
+	 * @param bigQuery the client
+	 * @param tableId the template table
+	 * @param schema the columns
+	 * @param singleTable whether the table suffix is empty, so that the template receives every row itself
+	 */
+	public BigQueryTemplateTable(BigQuery bigQuery, TableId tableId, RowSchema schema, boolean singleTable) {
+		this.bigQuery = bigQuery;
+		this.tableId = tableId;
+		this.schema = schema;
+		this.singleTable = singleTable;
+	}
+
+	/** The template table, for logs: {@code project:dataset.table}. */
+	public String describe() {
+		return describe(this.tableId);
+	}
+
+	static String describe(TableId tableId) {
+		return tableId.getProject() + ":" + tableId.getDataset() + "." + tableId.getTable();
+	}
+
+	/** The BigQuery schema of the given columns. */
+	public static Schema bigQuerySchema(RowSchema schema) {
+		List<Field> fields = new ArrayList<>();
+		for (Column column : schema.columns()) {
+			fields.add(Field.newBuilder(column.name(), standardType(column.type()))
+				.setMode(column.required() ? Field.Mode.REQUIRED : Field.Mode.NULLABLE)
+				.setDescription(column.description())
+				.build());
+		}
+		return Schema.of(fields);
+	}
+
+	/**
+	 * The schema in BigQuery's JSON schema format, as {@code bq mk --schema} and the console take it: an array of
+	 * {@code {"name","type","mode","description"}}.
+	 */
+	public static String schemaJson(RowSchema schema) {
+		List<Map<String, String>> fields = new ArrayList<>();
+		for (Column column : schema.columns()) {
+			Map<String, String> field = new LinkedHashMap<>();
+			field.put("name", column.name());
+			field.put("type", column.type().name());
+			field.put("mode", column.required() ? "REQUIRED" : "NULLABLE");
+			field.put("description", column.description());
+			fields.add(field);
+		}
+		return JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build().writeValueAsString(fields)
+				+ "\n";
+	}
+
+	private static StandardSQLTypeName standardType(Column.Type type) {
+		return switch (type) {
+			case STRING -> StandardSQLTypeName.STRING;
+			case TIMESTAMP -> StandardSQLTypeName.TIMESTAMP;
+			case INTEGER -> StandardSQLTypeName.INT64;
+		};
+	}
+
+	/**
+	 * Checks that the dataset and the template table exist and that the template has every column.
+	 * @throws RuntimeException when BigQuery cannot be asked (network, permission)
+	 */
+	public Check check() {
+		DatasetId datasetId = DatasetId.of(this.tableId.getProject(), this.tableId.getDataset());
+		if (this.bigQuery.getDataset(datasetId) == null) {
+			return new Check(false, "BigQuery dataset " + datasetId.getProject() + ":" + datasetId.getDataset()
+					+ " does not exist; create it (bq mk --dataset) or set pipeline.bigquery.dataset");
+		}
+		Table table = this.bigQuery.getTable(this.tableId);
+		if (table == null) {
+			return new Check(false, "BigQuery template table " + describe() + " does not exist; create it with the"
+					+ " schema in " + SCHEMA_RESOURCE + " or set pipeline.bigquery.create-template=true");
+		}
+		Schema existing = (table.getDefinition() != null) ? table.getDefinition().getSchema() : null;
+		Set<String> present = (existing != null)
+				? existing.getFields().stream().map((f) -> f.getName().toLowerCase()).collect(Collectors.toSet())
+				: Set.of();
+		List<String> missing = this.schema.columns()
+			.stream()
+			.map(Column::name)
+			.filter((name) -> !present.contains(name.toLowerCase()))
+			.toList();
+		if (!missing.isEmpty()) {
+			return new Check(false, "BigQuery template table " + describe() + " lacks the columns " + missing
+					+ "; add them (bq update) so that new tables get them");
+		}
+		return new Check(true, "BigQuery template table " + describe() + " is ready");
+	}
+
+	/**
+	 * Creates the template table when it is missing (the dataset must exist).
+	 * @return whether this call created it
+	 */
+	public boolean createIfMissing() {
+		if (this.bigQuery.getTable(this.tableId) != null) {
+			return false;
+		}
+		StandardTableDefinition.Builder definition = StandardTableDefinition.newBuilder()
+			.setSchema(bigQuerySchema(this.schema));
+		if (this.singleTable) {
+			definition.setTimePartitioning(TimePartitioning.newBuilder(TimePartitioning.Type.DAY)
+				.setField("event_time")
+				.build());
+			if (!this.schema.attributes().isEmpty()) {
+				definition.setClustering(Clustering.newBuilder().setFields(List.of(this.schema.attributes().get(0))).build());
+			}
+		}
+		this.bigQuery.create(TableInfo.newBuilder(this.tableId, definition.build())
+			.setDescription("Pixel hits, one row per hit; written by pixel-pipeline")
+			.build());
+		logger.info("Created the BigQuery template table {}{}", describe(),
+				this.singleTable ? " (partitioned by day on event_time)" : "");
+		return true;
+	}
+
+}
