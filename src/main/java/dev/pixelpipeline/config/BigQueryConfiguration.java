@@ -2,16 +2,12 @@ package dev.pixelpipeline.config;
 
 import java.time.Clock;
 
-import com.google.api.client.http.apache.v2.ApacheHttpTransport;
-import com.google.cloud.NoCredentials;
-import com.google.cloud.ServiceOptions;
 import com.google.cloud.bigquery.BigQuery;
-import com.google.cloud.bigquery.BigQueryOptions;
 import com.google.cloud.bigquery.TableId;
-import com.google.cloud.http.HttpTransportOptions;
 import dev.pixelpipeline.ingest.PipelineMetrics;
 import dev.pixelpipeline.store.BatchingSink;
 import dev.pixelpipeline.store.BigQueryBatchWriter;
+import dev.pixelpipeline.store.BigQueryClients;
 import dev.pixelpipeline.store.BigQueryTemplateTable;
 import dev.pixelpipeline.store.RowSchema;
 import org.springframework.boot.ApplicationRunner;
@@ -29,38 +25,12 @@ import org.springframework.util.StringUtils;
 @ConditionalOnProperty(name = "pipeline.sink", havingValue = "bigquery")
 class BigQueryConfiguration {
 
-	/**
-	 * The client. It makes exactly one attempt per call, with bounded connect and read timeouts: the writer owns the
-	 * retry budget, because the client's own (six attempts over about 11 s for a dropped connection, none for a 503
-	 * {@code backendError}) would outlast the push deadline and still miss the errors worth retrying.
-	 */
+	/** The client: one attempt per call, bounded timeouts; {@link BigQueryBatchWriter} owns the retries. */
 	@Bean
 	BigQuery bigQueryClient(PipelineProperties properties) {
 		PipelineProperties.BigQuery settings = properties.bigquery();
-		int connections = settings.maxConcurrentRequests() + 4;
-		ApacheHttpTransport transport = new ApacheHttpTransport(ApacheHttpTransport.newDefaultHttpClientBuilder()
-			.setMaxConnTotal(connections)
-			.setMaxConnPerRoute(connections)
-			.build());
-		BigQueryOptions.Builder options = BigQueryOptions.newBuilder()
-			.setRetrySettings(ServiceOptions.getNoRetrySettings())
-			.setTransportOptions(HttpTransportOptions.newBuilder()
-				.setHttpTransportFactory(() -> transport)
-				.setConnectTimeout((int) settings.connectTimeout().toMillis())
-				.setReadTimeout((int) settings.readTimeout().toMillis())
-				.build());
-		if (StringUtils.hasText(settings.projectId())) {
-			options.setProjectId(settings.projectId());
-		}
-		if (StringUtils.hasText(settings.host())) {
-			if (!StringUtils.hasText(settings.projectId())) {
-				throw new IllegalStateException("pipeline.bigquery.host is set to " + settings.host()
-						+ ", so pipeline.bigquery.project-id must be set too (it is not looked up)");
-			}
-			// A test server or emulator: never look up Google credentials.
-			options.setHost(settings.host()).setCredentials(NoCredentials.getInstance());
-		}
-		return options.build().getService();
+		return BigQueryClients.create(settings.projectId(), settings.host(), settings.connectTimeout(),
+				settings.readTimeout(), settings.maxConcurrentRequests() + 4);
 	}
 
 	@Bean

@@ -319,6 +319,10 @@ public final class BigQueryBatchWriter implements BatchWriter, AutoCloseable {
 		}
 		int code = bq.getCode();
 		String reason = bq.getReason();
+		if (code == 0 && bq.getCause() instanceof InterruptedException) {
+			// gax reports a read timeout (SocketTimeoutException is an InterruptedIOException) this way.
+			return new Failure(Kind.TRANSIENT, "timeout", "no answer within the read timeout");
+		}
 		String detail = "HTTP " + code + ((reason != null) ? " " + reason : "") + ": " + bq.getMessage();
 		if (code == 0 || code >= 500 || code == 408 || code == 429 || isTransient(reason)) {
 			return new Failure(Kind.TRANSIENT, (reason != null) ? reason : ((code == 0) ? "io_error" : "http_" + code),
