@@ -369,6 +369,10 @@ public final class BigQueryServer implements AutoCloseable {
 			});
 			@SuppressWarnings("unchecked")
 			String table = (String) ((Map<String, Object>) body.get("tableReference")).get("tableId");
+			// What BigQuery adds to a created table's resource.
+			body.put("kind", "bigquery#table");
+			body.put("id", PROJECT + ":" + dataset + "." + table);
+			body.putIfAbsent("type", "TABLE");
 			if (this.tables.putIfAbsent(table, body) != null) {
 				return error(409, "duplicate", "Already Exists: Table " + PROJECT + ":" + dataset + "." + table);
 			}
