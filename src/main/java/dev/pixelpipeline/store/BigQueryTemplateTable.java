@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 import com.google.cloud.bigquery.BigQuery;
+import com.google.cloud.bigquery.BigQueryException;
 import com.google.cloud.bigquery.Clustering;
 import com.google.cloud.bigquery.DatasetId;
 import com.google.cloud.bigquery.Field;
@@ -160,9 +161,18 @@ public final class BigQueryTemplateTable {
 				definition.setClustering(Clustering.newBuilder().setFields(List.of(this.schema.attributes().get(0))).build());
 			}
 		}
-		this.bigQuery.create(TableInfo.newBuilder(this.tableId, definition.build())
-			.setDescription("Pixel hits, one row per hit; written by pixel-pipeline")
-			.build());
+		try {
+			this.bigQuery.create(TableInfo.newBuilder(this.tableId, definition.build())
+				.setDescription("Pixel hits, one row per hit; written by pixel-pipeline")
+				.build());
+		}
+		catch (BigQueryException ex) {
+			if (ex.getCode() == 409) {
+				// Another instance (or check) created it first.
+				return false;
+			}
+			throw ex;
+		}
 		logger.info("Created the BigQuery template table {}{}", describe(),
 				this.singleTable ? " (partitioned by day on event_time)" : "");
 		return true;
