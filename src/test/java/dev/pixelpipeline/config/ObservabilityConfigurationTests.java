@@ -59,7 +59,7 @@ class ObservabilityConfigurationTests {
 		return new PipelineProperties(PipelineProperties.SinkType.EMBEDDED, "/pixel.png",
 				java.util.List.of("user_id"), new PipelineProperties.Privacy(true, false),
 				new PipelineProperties.Table("pixel", ""), new PipelineProperties.Embedded(":memory:", null),
-				new PipelineProperties.LocalPixel(true), new PipelineProperties.ReadApi(true),
+				null, new PipelineProperties.LocalPixel(true), new PipelineProperties.ReadApi(true),
 				new PipelineProperties.Push(Duration.ofSeconds(9), org.springframework.util.unit.DataSize.ofMegabytes(1),
 						new PipelineProperties.Auth(false, null, java.util.List.of(), Duration.ofSeconds(30))),
 				new PipelineProperties.Metrics(instanceId));
