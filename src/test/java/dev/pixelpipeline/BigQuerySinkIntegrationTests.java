@@ -126,7 +126,8 @@ class BigQuerySinkIntegrationTests {
 				.containsEntry("remote_ip", "203.0.113.0")
 				.containsEntry("referer", "https://www.example.com/checkout/thanks")
 				.containsEntry("status", 200);
-			assertThat((String) row.json().get("received_at")).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}Z");
+			assertThat((String) row.json().get("received_at"))
+				.matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}Z");
 		});
 	}
 
@@ -161,7 +162,8 @@ class BigQuerySinkIntegrationTests {
 		// Were a push holding one of the 16 request threads while it waits, no insert could carry more than 16 rows.
 		server.answerAlways(Answer.ok().after(Duration.ofMillis(400)));
 		List<CompletableFuture<HttpResponse<Void>>> answers = IntStream.range(0, 1000)
-			.mapToObj((i) -> http.sendAsync(pushRequest("many-" + i, "u" + (i % 2)), HttpResponse.BodyHandlers.discarding()))
+			.mapToObj((i) -> http.sendAsync(pushRequest("many-" + i, "u" + (i % 2)),
+					HttpResponse.BodyHandlers.discarding()))
 			.toList();
 
 		assertThat(answers).allSatisfy((answer) -> assertThat(answer.join().statusCode()).isEqualTo(204));

@@ -158,7 +158,8 @@ public final class BigQueryTemplateTable {
 				.setField("event_time")
 				.build());
 			if (!this.schema.attributes().isEmpty()) {
-				definition.setClustering(Clustering.newBuilder().setFields(List.of(this.schema.attributes().get(0))).build());
+				definition.setClustering(
+						Clustering.newBuilder().setFields(List.of(this.schema.attributes().get(0))).build());
 			}
 		}
 		try {

@@ -7,6 +7,7 @@ import java.util.Map;
 import com.google.cloud.bigquery.BigQuery;
 import com.google.cloud.bigquery.TableId;
 import dev.pixelpipeline.support.BigQueryServer;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -103,7 +104,7 @@ class BigQueryTemplateTableIntegrationTests {
 
 		assertThat(server.table("pixel")).containsEntry("clustering", Map.of("fields", List.of("user_id")))
 			.extractingByKey("timePartitioning")
-			.asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+			.asInstanceOf(InstanceOfAssertFactories.MAP)
 			.containsEntry("type", "DAY")
 			.containsEntry("field", "event_time");
 	}
