@@ -49,7 +49,9 @@ class BigQueryConfigurationTests {
 			.withPropertyValues("pipeline.sink=bigquery", "pipeline.bigquery.host=http://127.0.0.1:9",
 					"pipeline.bigquery.project-id=p1")
 			.run((context) -> {
-				assertThat(context).hasSingleBean(EventSink.class).hasBean("bigQuerySink").doesNotHaveBean("embeddedSink");
+				assertThat(context).hasSingleBean(EventSink.class)
+					.hasBean("bigQuerySink")
+					.doesNotHaveBean("embeddedSink");
 				assertThat(context).hasSingleBean(EmbeddedDatabase.class);
 				assertThat(context.getBean(BadRowSink.class)).isInstanceOf(EmbeddedBadRowSink.class);
 				assertThat(context).hasBean("bigQueryHealthIndicator");
