@@ -1,6 +1,9 @@
 package dev.pixelpipeline.config;
 
 import java.time.Clock;
+import java.time.Duration;
+
+import com.google.cloud.spring.pubsub.core.publisher.PubSubPublisherOperations;
 
 import dev.pixelpipeline.ingest.MessageProcessor;
 import dev.pixelpipeline.ingest.PipelineMetrics;
@@ -9,6 +12,7 @@ import dev.pixelpipeline.parse.HitParser;
 import dev.pixelpipeline.parse.ParserSettings;
 import dev.pixelpipeline.store.BadRowSink;
 import dev.pixelpipeline.store.BatchingSink;
+import dev.pixelpipeline.store.DeadLetterBadRowSink;
 import dev.pixelpipeline.store.EmbeddedBadRowSink;
 import dev.pixelpipeline.store.EmbeddedBatchWriter;
 import dev.pixelpipeline.store.EmbeddedDatabase;
@@ -16,6 +20,7 @@ import dev.pixelpipeline.store.EventSink;
 import dev.pixelpipeline.store.RowSchema;
 import dev.pixelpipeline.store.TableNamer;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
@@ -71,10 +76,40 @@ class PipelineConfiguration {
 				properties.embedded().batch().settings(PipelineProperties.Embedded.BATCH_DEFAULTS), metrics);
 	}
 
+	/**
+	 * Bad rows go to the dead-letter topic when {@code pipeline.dead-letter.topic} is set, else to the embedded
+	 * store's {@code _bad_rows} table, whichever sink stores good rows.
+	 */
 	@Bean
 	@ConditionalOnMissingBean
-	BadRowSink embeddedBadRowSink(EmbeddedDatabase database) {
-		return new EmbeddedBadRowSink(database);
+	BadRowSink badRowSink(EmbeddedDatabase database, PipelineProperties properties,
+			ObjectProvider<PubSubPublisherOperations> publisher) {
+		PipelineProperties.DeadLetter deadLetter = properties.deadLetter();
+		if (!deadLetter.enabled()) {
+			return new EmbeddedBadRowSink(database);
+		}
+		PubSubPublisherOperations operations = publisher.getIfAvailable();
+		if (operations == null) {
+			throw new IllegalStateException("pipeline.dead-letter.topic is set to '" + deadLetter.topic()
+					+ "' but the Pub/Sub client is off: set spring.cloud.gcp.pubsub.enabled=true (and a project id,"
+					+ " or spring.cloud.gcp.pubsub.emulator-host for the emulator)");
+		}
+		Duration timeout = deadLetter.publishTimeout();
+		if (timeout.compareTo(properties.push().deadline()) >= 0) {
+			throw new IllegalStateException("pipeline.dead-letter.publish-timeout (" + timeout
+					+ ") must be shorter than pipeline.push.deadline (" + properties.push().deadline()
+					+ ") so that a failed publish is answered 503 before Pub/Sub gives up on the push");
+		}
+		return new DeadLetterBadRowSink(operations, deadLetter.topic(), timeout);
+	}
+
+	/**
+	 * Flushes the batching sinks on shutdown, after the web server stopped taking pushes and waited for those in
+	 * flight, but before it closes their connections: rows that cannot be written in time are answered 503.
+	 */
+	@Bean
+	SinkShutdown sinkShutdown(ObjectProvider<BatchingSink> sinks, PipelineProperties properties) {
+		return new SinkShutdown(sinks, properties.shutdown().flushTimeout());
 	}
 
 	@Bean

@@ -28,6 +28,9 @@ import org.springframework.validation.annotation.Validated;
  * @param readApi the read API under {@code /api}
  * @param push the push endpoint
  * @param metrics how the pipeline's metrics are labelled
+ * @param deadLetter where bad rows go in production
+ * @param ingest how messages reach the pipeline: pushed by Pub/Sub or pulled from a subscription
+ * @param shutdown how the pipeline stops
  */
 @ConfigurationProperties("pipeline")
 @Validated
@@ -36,7 +39,21 @@ public record PipelineProperties(@DefaultValue("embedded") @NotNull SinkType sin
 		@DefaultValue({ "user_id", "order_id", "type" }) @NotEmpty List<String> attributes,
 		@DefaultValue @Valid Privacy privacy, @DefaultValue @Valid Table table, @DefaultValue @Valid Embedded embedded,
 		@DefaultValue @Valid BigQuery bigquery, @DefaultValue @Valid LocalPixel localPixel,
-		@DefaultValue @Valid ReadApi readApi, @DefaultValue @Valid Push push, @DefaultValue @Valid Metrics metrics) {
+		@DefaultValue @Valid ReadApi readApi, @DefaultValue @Valid Push push, @DefaultValue @Valid Metrics metrics,
+		@DefaultValue @Valid DeadLetter deadLetter, @DefaultValue @Valid Ingest ingest,
+		@DefaultValue @Valid Shutdown shutdown) {
+
+	public PipelineProperties {
+		if (deadLetter.required() && !deadLetter.enabled()) {
+			throw new IllegalStateException("pipeline.dead-letter.topic is not set, and this deployment requires it"
+					+ " (the gcp profile sets pipeline.dead-letter.required=true): bad rows would have nowhere durable"
+					+ " to go. Set pipeline.dead-letter.topic to the Pub/Sub topic that receives bad rows.");
+		}
+		if (ingest.mode() == IngestMode.PULL && (ingest.subscription() == null || ingest.subscription().isBlank())) {
+			throw new IllegalStateException(
+					"pipeline.ingest.mode=pull needs pipeline.ingest.subscription: the subscription to pull from");
+		}
+	}
 
 	/** The stores good rows can go to. */
 	public enum SinkType {
@@ -165,6 +182,16 @@ public record PipelineProperties(@DefaultValue("embedded") @NotNull SinkType sin
 	public record ReadApi(@DefaultValue("true") boolean enabled) {
 	}
 
+	/** How messages reach the pipeline. */
+	public enum IngestMode {
+
+		/** Pub/Sub pushes each message to {@code POST /pubsub/push} (Cloud Run). */
+		PUSH,
+		/** A streaming-pull subscriber pulls from {@code pipeline.ingest.subscription} (Kubernetes, VMs). */
+		PULL
+
+	}
+
 	/**
 	 * The push endpoint.
 	 *
@@ -201,6 +228,51 @@ public record PipelineProperties(@DefaultValue("embedded") @NotNull SinkType sin
 	 * metadata server). Prometheus labels its targets itself and does not get this label.
 	 */
 	public record Metrics(@DefaultValue("") String instanceId) {
+	}
+
+	/**
+	 * Where bad rows go when they must leave the service: a Pub/Sub dead-letter topic.
+	 *
+	 * @param topic the topic each bad row is published to (short name or {@code projects/P/topics/T}); when unset,
+	 * bad rows go to the embedded store's {@code _bad_rows} table whichever sink stores good rows
+	 * @param required refuse to start without a topic; the {@code gcp} profile sets it, since an instance's local
+	 * file is no durable home for bad rows
+	 * @param publishTimeout how long a publish may take before the push is answered 503 and redelivered; keep it
+	 * under {@code pipeline.push.deadline}
+	 */
+	public record DeadLetter(String topic, @DefaultValue("false") boolean required,
+			@DefaultValue("5s") @NotNull Duration publishTimeout) {
+
+		/** Whether bad rows are published to a topic. */
+		public boolean enabled() {
+			return this.topic != null && !this.topic.isBlank();
+		}
+
+	}
+
+	/**
+	 * How messages reach the pipeline.
+	 *
+	 * @param mode {@code push} (the default, for Cloud Run) or {@code pull} (a streaming-pull subscriber)
+	 * @param subscription the subscription pull mode reads (short name or {@code projects/P/subscriptions/S})
+	 * @param maxOutstandingMessages pull mode: at most this many messages are handed out and not yet acked
+	 * @param maxOutstandingBytes pull mode: at most this many bytes of messages are handed out and not yet acked
+	 * @param parallelPullCount pull mode: streaming-pull connections to open
+	 */
+	public record Ingest(@DefaultValue("push") @NotNull IngestMode mode, String subscription,
+			@DefaultValue("1000") @Min(1) long maxOutstandingMessages,
+			@DefaultValue("100MB") @NotNull DataSize maxOutstandingBytes,
+			@DefaultValue("1") @Min(1) int parallelPullCount) {
+	}
+
+	/**
+	 * How the pipeline stops (Cloud Run sends SIGKILL 10 s after SIGTERM).
+	 *
+	 * @param flushTimeout after the web server stopped taking pushes and waited for those in flight
+	 * ({@code spring.lifecycle.timeout-per-shutdown-phase}), how long the sinks may still write waiting rows;
+	 * rows left after it are answered 503 so that Pub/Sub redelivers them
+	 */
+	public record Shutdown(@DefaultValue("1500ms") @NotNull Duration flushTimeout) {
 	}
 
 }

@@ -116,7 +116,7 @@ public final class MessageProcessor {
 	private CompletableFuture<Outcome> bad(PubSubMessage message, String messageId, String reason, String detail,
 			Instant receivedAt) {
 		BadRow badRow = new BadRow(messageId, reason, detail, receivedAt,
-				BadRow.payloadText(message.data()), message.subscription());
+				BadRow.payloadText(message.data()), message.subscription(), message.data());
 		Map<String, String> logContext = MDC.getCopyOfContextMap();
 		return this.badRows.record(badRow).handle((ignored, ex) -> {
 			if (ex != null) {

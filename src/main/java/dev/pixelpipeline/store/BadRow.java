@@ -16,9 +16,25 @@ import java.util.Base64;
  * @param receivedAt when the pipeline received the message
  * @param payload the original message data, as text
  * @param subscription the subscription that delivered it, or {@code null}
+ * @param data the original message data, byte for byte (what a dead-letter topic receives), or {@code null} when
+ * only the text is known
  */
 public record BadRow(String messageId, String reason, String detail, Instant receivedAt, String payload,
-		String subscription) {
+		String subscription, byte[] data) {
+
+	/** A bad row known only by its payload text. */
+	public BadRow(String messageId, String reason, String detail, Instant receivedAt, String payload,
+			String subscription) {
+		this(messageId, reason, detail, receivedAt, payload, subscription, null);
+	}
+
+	/** The original data: {@link #data()} when known, else the payload text as UTF-8. */
+	public byte[] originalData() {
+		if (this.data != null) {
+			return this.data;
+		}
+		return (this.payload != null) ? this.payload.getBytes(StandardCharsets.UTF_8) : new byte[0];
+	}
 
 	/** The payload as text: UTF-8 when it is, else {@code base64:} and its Base64. */
 	public static String payloadText(byte[] payload) {

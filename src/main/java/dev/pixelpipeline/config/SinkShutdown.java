@@ -1,0 +1,65 @@
+package dev.pixelpipeline.config;
+
+import java.time.Duration;
+
+import dev.pixelpipeline.store.BatchingSink;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * Stops the batching sinks at the right moment of a shutdown (SIGTERM on Cloud Run).
+ *
+ * <p>Lifecycle phases stop from the highest down. The web server's graceful shutdown
+ * ({@link WebServerApplicationContext#GRACEFUL_SHUTDOWN_PHASE}) stops taking pushes and waits up to
+ * {@code spring.lifecycle.timeout-per-shutdown-phase} for those in flight; the web server itself stops in a lower
+ * phase and closes the connections. This bean's phase lies between the two: the sinks write what is waiting within
+ * the flush timeout and answer anything left as a retry, which the pushes still connected turn into 503, so that
+ * no push is acked for a row that was not written.
+ */
+class SinkShutdown implements SmartLifecycle {
+
+	/** After the graceful shutdown of the web server, before the web server stops. */
+	static final int PHASE = WebServerApplicationContext.GRACEFUL_SHUTDOWN_PHASE - 512;
+
+	private static final Logger logger = LoggerFactory.getLogger(SinkShutdown.class);
+
+	private final ObjectProvider<BatchingSink> sinks;
+
+	private final Duration flushTimeout;
+
+	private volatile boolean running;
+
+	SinkShutdown(ObjectProvider<BatchingSink> sinks, Duration flushTimeout) {
+		this.sinks = sinks;
+		this.flushTimeout = flushTimeout;
+	}
+
+	@Override
+	public void start() {
+		this.running = true;
+	}
+
+	@Override
+	public void stop() {
+		this.running = false;
+		this.sinks.orderedStream().forEach((sink) -> {
+			logger.info("Flushing the {} sink ({} rows pending) within {}", sink.name(), sink.pending(),
+					this.flushTimeout);
+			sink.shutdown(this.flushTimeout);
+		});
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.running;
+	}
+
+	@Override
+	public int getPhase() {
+		return PHASE;
+	}
+
+}
