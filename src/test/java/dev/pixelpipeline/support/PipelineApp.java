@@ -37,9 +37,10 @@ public final class PipelineApp implements AutoCloseable {
 		Class<?>[] sources = new Class<?>[extraSources.length + 1];
 		sources[0] = PixelPipelineApplication.class;
 		System.arraycopy(extraSources, 0, sources, 1, extraSources.length);
-		ConfigurableApplicationContext context = new SpringApplicationBuilder(sources).properties(all)
-			.registerShutdownHook(false)
-			.run();
+		// As arguments, so that they win over application.yml (default properties would not).
+		String[] args = all.entrySet().stream().map((e) -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
+		ConfigurableApplicationContext context = new SpringApplicationBuilder(sources).registerShutdownHook(false)
+			.run(args);
 		return new PipelineApp(context);
 	}
 

@@ -1,0 +1,75 @@
+package dev.pixelpipeline.ingest;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import dev.pixelpipeline.support.PipelineApp;
+import dev.pixelpipeline.support.PubSubEmulator;
+import dev.pixelpipeline.support.PubSubEmulator.Message;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Pull mode against Google's Pub/Sub emulator: the streaming-pull subscriber stores the same rows as a push
+ * subscription does for the same log entries, and acks them (nothing is redelivered once stored).
+ */
+class PullModeIntegrationTests {
+
+	@TempDir
+	Path data;
+
+	@Test
+	void pullStoresTheSameRowsAsPush() {
+		PubSubEmulator emulator = PubSubEmulator.shared();
+		String pullTopic = "pull-" + UUID.randomUUID();
+		String pushTopic = "push-" + UUID.randomUUID();
+		emulator.createTopic(pullTopic);
+		emulator.createTopic(pushTopic);
+		emulator.createPullSubscription("s-" + pullTopic, pullTopic, 10);
+		Map<String, Object> properties = new LinkedHashMap<>(emulator.clientProperties());
+		properties.put("pipeline.embedded.path", this.data.resolve("pull.duckdb").toString());
+		properties.put("pipeline.ingest.mode", "pull");
+		properties.put("pipeline.ingest.subscription", "s-" + pullTopic);
+		properties.put("pipeline.ingest.max-outstanding-messages", "10");
+		try (PipelineApp app = PipelineApp.start(properties)) {
+			emulator.createWrappedPushSubscription("s-" + pushTopic, pushTopic, app.pushEndpoint(), 10);
+			List<String> pulled = new ArrayList<>();
+			List<String> pushed = new ArrayList<>();
+			for (String fixture : PipelineApp.HIT_FIXTURES) {
+				Message message = Message.logEntry(PipelineApp.resource("fixtures/" + fixture + ".json"));
+				pulled.add(emulator.publish(pullTopic, message));
+				pushed.add(emulator.publish(pushTopic, message));
+			}
+			String poison = emulator.publish(pullTopic, Message.raw("not json"));
+			List<String> all = new ArrayList<>(pulled);
+			all.addAll(pushed);
+			Map<String, Map<String, Object>> events = app.awaitEvents(all, Duration.ofSeconds(60));
+			app.awaitBadRows(List.of(poison), Duration.ofSeconds(30));
+
+			for (int i = 0; i < pulled.size(); i++) {
+				assertThat(comparable(events.get(pulled.get(i))))
+					.as(PipelineApp.HIT_FIXTURES.get(i))
+					.isEqualTo(comparable(events.get(pushed.get(i))));
+			}
+			assertThat(app.badRowsById().get(poison)).containsEntry("subscription",
+					PubSubEmulator.subscriptionPath("s-" + pullTopic));
+			// Acked: nothing is left for another reader of the pull subscription.
+			assertThat(emulator.pullAndAck("s-" + pullTopic, 10)).isEmpty();
+		}
+	}
+
+	private static Map<String, Object> comparable(Map<String, Object> row) {
+		Map<String, Object> copy = new LinkedHashMap<>(row);
+		copy.remove("message_id");
+		copy.remove("received_at");
+		return copy;
+	}
+
+}
