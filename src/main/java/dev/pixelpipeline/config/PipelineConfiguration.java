@@ -3,7 +3,7 @@ package dev.pixelpipeline.config;
 import java.time.Clock;
 import java.time.Duration;
 
-import com.google.cloud.spring.pubsub.core.publisher.PubSubPublisherOperations;
+import com.google.cloud.spring.pubsub.core.publisher.PubSubPublisherTemplate;
 
 import dev.pixelpipeline.ingest.MessageProcessor;
 import dev.pixelpipeline.ingest.PipelineMetrics;
@@ -83,12 +83,12 @@ class PipelineConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	BadRowSink badRowSink(EmbeddedDatabase database, PipelineProperties properties,
-			ObjectProvider<PubSubPublisherOperations> publisher) {
+			ObjectProvider<PubSubPublisherTemplate> publisher) {
 		PipelineProperties.DeadLetter deadLetter = properties.deadLetter();
 		if (!deadLetter.enabled()) {
 			return new EmbeddedBadRowSink(database);
 		}
-		PubSubPublisherOperations operations = publisher.getIfAvailable();
+		PubSubPublisherTemplate operations = publisher.getIfAvailable();
 		if (operations == null) {
 			throw new IllegalStateException("pipeline.dead-letter.topic is set to '" + deadLetter.topic()
 					+ "' but the Pub/Sub client is off: set spring.cloud.gcp.pubsub.enabled=true (and a project id,"

@@ -85,8 +85,8 @@ class NoLossIntegrationTests {
 		List<String> ackedUncommitted = new ArrayList<>();
 		try (PipelineApp first = PipelineApp.start(properties(db, port), FaultInjection.class)) {
 			emulator.createWrappedPushSubscription("s-" + topic, topic, first.pushEndpoint(), 10);
-			ids = emulator.publish(topic, logEntries(600));
-			PipelineApp.await(() -> first.eventsById().size() >= 150, Duration.ofMinutes(1),
+			ids = emulator.publish(topic, logEntries(400));
+			PipelineApp.await(() -> first.eventsById().size() >= 120, Duration.ofMinutes(1),
 					() -> "first instance stored " + first.eventsById().size());
 			ackedUncommitted.addAll(first.context().getBean(FaultInjection.Faults.class).ackedUncommitted());
 		}
