@@ -20,11 +20,13 @@ import dev.pixelpipeline.store.EventSink;
 import dev.pixelpipeline.store.RowSchema;
 import dev.pixelpipeline.store.TableNamer;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.beans.factory.InitializingBean;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 
 /**
  * Wires the pipeline: parser, table rules, the sink chosen by {@code pipeline.sink}, bad rows, and the processor.
@@ -101,6 +103,19 @@ class PipelineConfiguration {
 					+ ") so that a failed publish is answered 503 before Pub/Sub gives up on the push");
 		}
 		return new DeadLetterBadRowSink(operations, deadLetter.topic(), timeout);
+	}
+
+	/** Pull mode needs the Pub/Sub client; say so instead of starting a service that pulls nothing. */
+	@Bean
+	@ConditionalOnProperty(name = "pipeline.ingest.mode", havingValue = "pull")
+	InitializingBean pullModeNeedsThePubSubClient(Environment environment) {
+		return () -> {
+			if (!environment.getProperty("spring.cloud.gcp.pubsub.enabled", Boolean.class, false)) {
+				throw new IllegalStateException("pipeline.ingest.mode=pull needs the Pub/Sub client: set"
+						+ " spring.cloud.gcp.pubsub.enabled=true (the gcp profile does), with a project id or"
+						+ " spring.cloud.gcp.pubsub.emulator-host");
+			}
+		};
 	}
 
 	/**

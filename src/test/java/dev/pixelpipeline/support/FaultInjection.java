@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
@@ -20,27 +19,18 @@ import dev.pixelpipeline.store.EmbeddedBatchWriter;
 import dev.pixelpipeline.store.EmbeddedDatabase;
 import dev.pixelpipeline.store.EventRow;
 import dev.pixelpipeline.store.RowResult;
-import jakarta.servlet.AsyncEvent;
-import jakarta.servlet.AsyncListener;
-import jakarta.servlet.FilterChain;
-import jakarta.servlet.ServletException;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.boot.test.context.TestConfiguration;
-import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Primary;
 import org.springframework.core.env.Environment;
-import org.springframework.web.filter.OncePerRequestFilter;
-import org.springframework.web.util.ContentCachingRequestWrapper;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Test configuration: the real batching sink over the real embedded writer, with faults injected between the two,
- * and a ledger of every push answer that checks no push was acked for a row that was not committed.
+ * and the {@link AckLedger} told which rows the writer committed.
  */
 @TestConfiguration(proxyBeanMethods = false)
+@Import(AckLedger.class)
 public class FaultInjection {
 
 	/** What the writer does with one write call. */
@@ -70,9 +60,12 @@ public class FaultInjection {
 
 		private final Set<String> committed = ConcurrentHashMap.newKeySet();
 
-		private final List<String> ackedUncommitted = new CopyOnWriteArrayList<>();
+		private final AckLedger.Ledger ledger;
 
-		private final Map<Integer, AtomicInteger> answers = new ConcurrentHashMap<>();
+		Faults(AckLedger.Ledger ledger) {
+			this.ledger = ledger;
+			ledger.committed(this.committed::contains);
+		}
 
 		/** Decides each write call's fault from its rows. */
 		public void policy(Function<List<EventRow>, Fault> policy) {
@@ -102,16 +95,12 @@ public class FaultInjection {
 
 		/** Message ids answered 2xx although no write had committed their row: must stay empty. */
 		public List<String> ackedUncommitted() {
-			return this.ackedUncommitted;
+			return this.ledger.ackedUncommitted();
 		}
 
 		/** How many pushes got each HTTP status. */
 		public Map<Integer, AtomicInteger> answers() {
-			return this.answers;
-		}
-
-		int answered(int status) {
-			return this.answers.computeIfAbsent(status, (s) -> new AtomicInteger()).incrementAndGet();
+			return this.ledger.answers();
 		}
 
 	}
@@ -170,8 +159,8 @@ public class FaultInjection {
 	}
 
 	@Bean
-	Faults faults() {
-		return new Faults();
+	Faults faults(AckLedger.Ledger ledger) {
+		return new Faults(ledger);
 	}
 
 	@Bean(destroyMethod = "close")
@@ -183,84 +172,6 @@ public class FaultInjection {
 				environment.getProperty("test.sink.max-pending", Integer.class, 20_000),
 				environment.getProperty("test.sink.writers", Integer.class, 1));
 		return new BatchingSink(new FaultyWriter(new EmbeddedBatchWriter(database), faults), settings, metrics);
-	}
-
-	@Bean
-	FilterRegistrationBean<AckLedger> ackLedger(Faults faults) {
-		FilterRegistrationBean<AckLedger> registration = new FilterRegistrationBean<>(new AckLedger(faults));
-		registration.addUrlPatterns("/pubsub/push");
-		return registration;
-	}
-
-	/** Records every push answer and flags a 2xx for a hit whose row no write had committed. */
-	static final class AckLedger extends OncePerRequestFilter {
-
-		private static final JsonMapper JSON = JsonMapper.builder().build();
-
-		private final Faults faults;
-
-		AckLedger(Faults faults) {
-			this.faults = faults;
-		}
-
-		@Override
-		protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
-				throws ServletException, IOException {
-			ContentCachingRequestWrapper cached = new ContentCachingRequestWrapper(request, 2 * 1024 * 1024);
-			chain.doFilter(cached, response);
-			if (cached.isAsyncStarted()) {
-				cached.getAsyncContext().addListener(new AsyncListener() {
-
-					@Override
-					public void onComplete(AsyncEvent event) {
-						check(cached, response);
-					}
-
-					@Override
-					public void onTimeout(AsyncEvent event) {
-					}
-
-					@Override
-					public void onError(AsyncEvent event) {
-					}
-
-					@Override
-					public void onStartAsync(AsyncEvent event) {
-					}
-
-				});
-			}
-			else {
-				check(cached, response);
-			}
-		}
-
-		private void check(ContentCachingRequestWrapper request, HttpServletResponse response) {
-			int status = response.getStatus();
-			this.faults.answered(status);
-			if (status / 100 != 2) {
-				return;
-			}
-			String id = request.getHeader("x-goog-pubsub-message-id");
-			byte[] body = request.getContentAsByteArray();
-			boolean hit = new String(body, java.nio.charset.StandardCharsets.UTF_8).contains("pixel.png");
-			if (id == null) {
-				try {
-					JsonNode message = JSON.readTree(body).path("message");
-					id = message.path("messageId").asString(null);
-					String data = message.path("data").asString("");
-					hit = new String(java.util.Base64.getDecoder().decode(data), java.nio.charset.StandardCharsets.UTF_8)
-						.contains("pixel.png");
-				}
-				catch (RuntimeException ex) {
-					return;
-				}
-			}
-			if (hit && id != null && !this.faults.committed.contains(id)) {
-				this.faults.ackedUncommitted.add(id);
-			}
-		}
-
 	}
 
 }
