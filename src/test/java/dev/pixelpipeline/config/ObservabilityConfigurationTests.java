@@ -66,7 +66,6 @@ class ObservabilityConfigurationTests {
 				new PipelineProperties.Ingest(PipelineProperties.IngestMode.PUSH, null, 1000,
 						org.springframework.util.unit.DataSize.ofMegabytes(100), 1),
 				new PipelineProperties.Shutdown(Duration.ofMillis(1500)));
-
 	}
 
 }
