@@ -8,9 +8,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import dev.pixelpipeline.support.FaultInjection;
+import dev.pixelpipeline.support.FaultInjection.Fault;
 import dev.pixelpipeline.support.PipelineApp;
 import dev.pixelpipeline.support.PubSubEmulator;
 import dev.pixelpipeline.support.PubSubEmulator.Message;
+import dev.pixelpipeline.support.Pushes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,7 +21,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Pull mode against Google's Pub/Sub emulator: the streaming-pull subscriber stores the same rows as a push
- * subscription does for the same log entries, and acks them (nothing is redelivered once stored).
+ * subscription does for the same log entries, acks them (nothing is redelivered once stored), and nacks a message
+ * whose write failed so that it comes back and is stored once.
  */
 class PullModeIntegrationTests {
 
@@ -38,7 +42,7 @@ class PullModeIntegrationTests {
 		properties.put("pipeline.ingest.mode", "pull");
 		properties.put("pipeline.ingest.subscription", "s-" + pullTopic);
 		properties.put("pipeline.ingest.max-outstanding-messages", "10");
-		try (PipelineApp app = PipelineApp.start(properties)) {
+		try (PipelineApp app = PipelineApp.start(properties, FaultInjection.class)) {
 			emulator.createWrappedPushSubscription("s-" + pushTopic, pushTopic, app.pushEndpoint(), 10);
 			List<String> pulled = new ArrayList<>();
 			List<String> pushed = new ArrayList<>();
@@ -62,6 +66,18 @@ class PullModeIntegrationTests {
 					PubSubEmulator.subscriptionPath("s-" + pullTopic));
 			// Acked: nothing is left for another reader of the pull subscription.
 			assertThat(emulator.pullAndAck("s-" + pullTopic, 10)).isEmpty();
+
+			// A failed write is nacked, redelivered and then stored once.
+			FaultInjection.Faults faults = app.context().getBean(FaultInjection.Faults.class);
+			faults.policy((rows) -> rows.stream().anyMatch((row) -> faults.attempts(row.messageId()) == 1)
+					? Fault.FAIL_BEFORE_WRITE : Fault.NONE);
+			List<String> retried = emulator.publish(pullTopic,
+					List.of(Message.logEntry(Pushes.logEntry("pull-retry", "r1")),
+							Message.logEntry(Pushes.logEntry("pull-retry", "r2"))));
+			app.awaitEvents(retried, Duration.ofSeconds(60));
+			for (String id : retried) {
+				assertThat(faults.attempts(id)).as("write attempts of %s", id).isGreaterThanOrEqualTo(2);
+			}
 		}
 	}
 
