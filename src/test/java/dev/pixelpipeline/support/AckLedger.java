@@ -58,7 +58,7 @@ public class AckLedger {
 	}
 
 	@Bean
-	Ledger ackLedger() {
+	Ledger pushLedger() {
 		return new Ledger();
 	}
 
