@@ -7,7 +7,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.context.event.ContextClosedEvent;
 
 /**
  * Stops the batching sinks at the right moment of a shutdown (SIGTERM on Cloud Run).
@@ -19,7 +21,7 @@ import org.springframework.context.SmartLifecycle;
  * the flush timeout and answer anything left as a retry, which the pushes still connected turn into 503, so that
  * no push is acked for a row that was not written.
  */
-class SinkShutdown implements SmartLifecycle {
+class SinkShutdown implements SmartLifecycle, ApplicationListener<ContextClosedEvent> {
 
 	/** After the graceful shutdown of the web server, before the web server stops. */
 	static final int PHASE = WebServerApplicationContext.GRACEFUL_SHUTDOWN_PHASE - 512;
@@ -32,6 +34,8 @@ class SinkShutdown implements SmartLifecycle {
 
 	private volatile boolean running;
 
+	private volatile boolean closing;
+
 	SinkShutdown(ObjectProvider<BatchingSink> sinks, Duration flushTimeout) {
 		this.sinks = sinks;
 		this.flushTimeout = flushTimeout;
@@ -42,9 +46,19 @@ class SinkShutdown implements SmartLifecycle {
 		this.running = true;
 	}
 
+	/** The context is closing: the stop that follows is for good, not a pause. */
+	@Override
+	public void onApplicationEvent(ContextClosedEvent event) {
+		this.closing = true;
+	}
+
 	@Override
 	public void stop() {
 		this.running = false;
+		if (!this.closing) {
+			// A paused context (as the test framework pauses cached ones) starts again with its sinks.
+			return;
+		}
 		this.sinks.orderedStream().forEach((sink) -> {
 			logger.info("Flushing the {} sink ({} rows pending) within {}", sink.name(), sink.pending(),
 					this.flushTimeout);

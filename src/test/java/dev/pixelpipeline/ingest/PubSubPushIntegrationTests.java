@@ -145,6 +145,7 @@ class PubSubPushIntegrationTests {
 		Set<String> failedAfter = java.util.concurrent.ConcurrentHashMap.newKeySet();
 		String topic = pushTopic(false);
 		List<String> ids = new ArrayList<>();
+		java.util.concurrent.atomic.AtomicInteger decisions = new java.util.concurrent.atomic.AtomicInteger();
 		// The first write of every row fails: half before the commit, half after it (the answer was lost).
 		faults.policy((rows) -> {
 			String id = rows.stream()
@@ -155,7 +156,7 @@ class PubSubPushIntegrationTests {
 			if (id == null) {
 				return Fault.NONE;
 			}
-			if (Math.floorMod(id.hashCode(), 2) == 0) {
+			if (decisions.getAndIncrement() % 2 == 0) {
 				failedBefore.add(id);
 				return Fault.FAIL_BEFORE_WRITE;
 			}

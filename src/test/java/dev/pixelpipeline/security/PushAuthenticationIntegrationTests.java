@@ -45,9 +45,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * audience, of a listed and verified service account stores a row.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		// The gcp profile with the embedded store, and without the Cloud Monitoring export (no Google credentials here).
+		// The gcp profile with the embedded store, and without the Cloud Monitoring export and the Pub/Sub client with
+		// its required dead-letter topic (no Google credentials here).
 		properties = { "pipeline.sink=embedded", "pipeline.embedded.path=:memory:",
-				"management.stackdriver.metrics.export.enabled=false",
+				"management.stackdriver.metrics.export.enabled=false", "spring.cloud.gcp.pubsub.enabled=false",
+				"pipeline.dead-letter.required=false",
 				"pipeline.push.auth.audience=" + PushAuthenticationIntegrationTests.AUDIENCE,
 				"pipeline.push.auth.service-accounts=" + PushAuthenticationIntegrationTests.ACCOUNT })
 @ActiveProfiles("gcp")
