@@ -3,10 +3,12 @@ package dev.pixelpipeline.config;
 import dev.pixelpipeline.store.EmbeddedDatabase;
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.stereotype.Component;
 
 /** Readiness of the embedded DuckDB store: it answers a query. */
 @Component("embeddedStore")
+@Conditional(EmbeddedStoreCondition.class)
 class EmbeddedStoreHealthIndicator extends AbstractHealthIndicator {
 
 	private final EmbeddedDatabase database;

@@ -25,6 +25,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 
@@ -67,6 +68,7 @@ class PipelineConfiguration {
 	}
 
 	@Bean(destroyMethod = "close")
+	@Conditional(EmbeddedStoreCondition.class)
 	EmbeddedDatabase embeddedDatabase(PipelineProperties properties, RowSchema schema) {
 		return new EmbeddedDatabase(properties.embedded().path(), schema, properties.table().template());
 	}
@@ -84,11 +86,11 @@ class PipelineConfiguration {
 	 */
 	@Bean
 	@ConditionalOnMissingBean
-	BadRowSink badRowSink(EmbeddedDatabase database, PipelineProperties properties,
+	BadRowSink badRowSink(ObjectProvider<EmbeddedDatabase> database, PipelineProperties properties,
 			ObjectProvider<PubSubPublisherTemplate> publisher) {
 		PipelineProperties.DeadLetter deadLetter = properties.deadLetter();
 		if (!deadLetter.enabled()) {
-			return new EmbeddedBadRowSink(database);
+			return new EmbeddedBadRowSink(database.getObject());
 		}
 		PubSubPublisherTemplate operations = publisher.getIfAvailable();
 		if (operations == null) {

@@ -1,6 +1,8 @@
 package dev.pixelpipeline.web;
 
+import dev.pixelpipeline.config.EmbeddedStoreCondition;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.servlet.config.annotation.ResourceHandlerRegistry;
 import org.springframework.web.servlet.config.annotation.ViewControllerRegistry;
@@ -12,6 +14,7 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(prefix = "pipeline.read-api", name = "enabled", havingValue = "true", matchIfMissing = true)
+@Conditional(EmbeddedStoreCondition.class)
 class LocalPageConfiguration implements WebMvcConfigurer {
 
 	@Override

@@ -5,7 +5,9 @@ import java.util.List;
 import java.util.Map;
 
 import dev.pixelpipeline.store.EmbeddedDatabase;
+import dev.pixelpipeline.config.EmbeddedStoreCondition;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -18,6 +20,7 @@ import org.springframework.web.bind.annotation.RestController;
  */
 @RestController
 @ConditionalOnProperty(prefix = "pipeline.read-api", name = "enabled", havingValue = "true", matchIfMissing = true)
+@Conditional(EmbeddedStoreCondition.class)
 @RequestMapping("/api")
 class ReadApiController {
 
