@@ -1,0 +1,154 @@
+# Shared by deploy/setup.sh and deploy/teardown.sh: the names of every resource (each overridable from the
+# environment) and the helpers that run, or with --dry-run print, each command. Sourced, never run.
+# shellcheck shell=bash disable=SC2034 # the variables are used by the scripts that source this file
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+DRY_RUN=false
+
+parse_args() {
+  local arg
+  for arg in "$@"; do
+    case "$arg" in
+      --dry-run) DRY_RUN=true ;;
+      -h | --help)
+        sed -n '2,/^$/s/^# \{0,1\}//p' "$0"
+        exit 0
+        ;;
+      *)
+        echo "unknown argument: $arg (try --help)" >&2
+        exit 2
+        ;;
+    esac
+  done
+}
+
+# Quote an argument only where a shell needs it, so the printed commands read as they are written and can be pasted.
+quote() {
+  if [[ "$1" =~ ^[A-Za-z0-9_./:=@,+%-]+$ ]]; then
+    printf '%s' "$1"
+  else
+    printf "'%s'" "${1//\'/\'\\\'\'}"
+  fi
+}
+
+print_command() {
+  local prefix="$1" line="" arg
+  shift
+  for arg in "$@"; do
+    line+="${line:+ }$(quote "$arg")"
+  done
+  printf '%s %s\n' "$prefix" "$line"
+}
+
+# A command that changes something: printed with --dry-run, run otherwise.
+run() {
+  print_command "+" "$@"
+  if [[ "$DRY_RUN" == false ]]; then
+    "$@"
+  fi
+}
+
+# A read-only probe ("does it exist?"): with --dry-run it is printed and answers "no", so the printout shows every
+# command a first run on an empty project would execute.
+exists() {
+  print_command "?" "$@"
+  if [[ "$DRY_RUN" == true ]]; then
+    return 1
+  fi
+  "$@" >/dev/null 2>&1
+}
+
+# A value read from the project (a URL, an identity); with --dry-run the given stand-in is used instead.
+lookup() {
+  local stand_in="$1"
+  shift
+  if [[ "$DRY_RUN" == true ]]; then
+    print_command "?" "$@" >&2
+    printf '%s' "$stand_in"
+  else
+    "$@"
+  fi
+}
+
+step() {
+  printf '\n# == %s\n' "$*"
+}
+
+if [[ -z "${PROJECT_ID:-}" ]] && command -v gcloud >/dev/null 2>&1; then
+  PROJECT_ID="$(gcloud config get-value project 2>/dev/null || true)"
+fi
+: "${PROJECT_ID:?set PROJECT_ID (or run gcloud config set project ...)}"
+
+REGION="${REGION:-europe-west1}"
+# Where the bucket and the dataset live; keep it with the region.
+LOCATION="${LOCATION:-EU}"
+
+# The pixel and the load balancer in front of it.
+BUCKET="${BUCKET:-${PROJECT_ID}-pixel}"
+BACKEND_BUCKET="${BACKEND_BUCKET:-pixel-backend}"
+URL_MAP="${URL_MAP:-pixel-url-map}"
+ADDRESS="${ADDRESS:-pixel-ip}"
+HTTP_PROXY_NAME="${HTTP_PROXY_NAME:-pixel-http-proxy}"
+HTTP_RULE="${HTTP_RULE:-pixel-http}"
+# Set DOMAIN (e.g. track.example.com, with an A record to the address) for HTTPS with a Google-managed certificate.
+DOMAIN="${DOMAIN:-}"
+CERTIFICATE="${CERTIFICATE:-pixel-cert}"
+HTTPS_PROXY_NAME="${HTTPS_PROXY_NAME:-pixel-https-proxy}"
+HTTPS_RULE="${HTTPS_RULE:-pixel-https}"
+LB_SCHEME="${LB_SCHEME:-EXTERNAL_MANAGED}"
+
+# Load balancer logs -> Pub/Sub.
+TOPIC="${TOPIC:-pixel-lb-logs}"
+LOG_SINK="${LOG_SINK:-pixel-lb-logs}"
+LOG_FILTER="resource.type=\"http_load_balancer\" AND resource.labels.url_map_name=\"${URL_MAP}\""
+
+# BigQuery: the dataset and the template table every pixel_<user>_<date> table is created from.
+DATASET="${DATASET:-pixel_tracking}"
+TEMPLATE_TABLE="${TEMPLATE_TABLE:-pixel}"
+SCHEMA_FILE="${SCHEMA_FILE:-${ROOT}/src/main/resources/bigquery/pixel-template-schema.json}"
+PARTITION_FIELD="${PARTITION_FIELD:-event_time}"
+CLUSTERING_FIELDS="${CLUSTERING_FIELDS:-user_id}"
+
+# The service and its identities.
+SERVICE="${SERVICE:-pixel-pipeline}"
+REPOSITORY="${REPOSITORY:-pixel}"
+IMAGE="${IMAGE:-${REGION}-docker.pkg.dev/${PROJECT_ID}/${REPOSITORY}/pixel-pipeline:latest}"
+# false: deploy IMAGE as it is (already pushed) instead of building it with Cloud Build.
+BUILD_IMAGE="${BUILD_IMAGE:-true}"
+RUNTIME_SA="${RUNTIME_SA:-pixel-pipeline-run}"
+PUSH_SA="${PUSH_SA:-pixel-pipeline-push}"
+RUNTIME_SA_EMAIL="${RUNTIME_SA}@${PROJECT_ID}.iam.gserviceaccount.com"
+PUSH_SA_EMAIL="${PUSH_SA}@${PROJECT_ID}.iam.gserviceaccount.com"
+MIN_INSTANCES="${MIN_INSTANCES:-0}"
+MAX_INSTANCES="${MAX_INSTANCES:-10}"
+
+# The push subscription.
+SUBSCRIPTION="${SUBSCRIPTION:-pixel-pipeline-push}"
+PUSH_AUDIENCE="${PUSH_AUDIENCE:-${SERVICE}-push}"
+ACK_DEADLINE="${ACK_DEADLINE:-30}"
+REQUEST_TIMEOUT="${REQUEST_TIMEOUT:-60}"
+MIN_BACKOFF="${MIN_BACKOFF:-10s}"
+MAX_BACKOFF="${MAX_BACKOFF:-600s}"
+MAX_DELIVERY_ATTEMPTS="${MAX_DELIVERY_ATTEMPTS:-10}"
+DEAD_LETTER_TOPIC="${DEAD_LETTER_TOPIC:-pixel-dead-letter}"
+# Keeps what reaches the dead-letter topic (a topic without a subscription drops messages).
+DEAD_LETTER_SUBSCRIPTION="${DEAD_LETTER_SUBSCRIPTION:-pixel-dead-letter}"
+
+MONITORING_DIR="${MONITORING_DIR:-${ROOT}/deploy/monitoring}"
+
+# Replace ${NAME} in a file with the value of the variable NAME, for the names above; fails on any left over.
+render() {
+  local content name
+  content="$(<"$1")"
+  for name in PROJECT_ID REGION SERVICE IMAGE RUNTIME_SA_EMAIL PUSH_SA_EMAIL PUSH_AUDIENCE DATASET \
+    DEAD_LETTER_TOPIC DEAD_LETTER_SUBSCRIPTION SUBSCRIPTION TOPIC URL_MAP MIN_INSTANCES MAX_INSTANCES \
+    ACK_DEADLINE REQUEST_TIMEOUT; do
+    content="${content//\$\{${name}\}/${!name}}"
+  done
+  if [[ "$content" =~ \$\{[A-Z_]+\} ]]; then
+    echo "$1 uses ${BASH_REMATCH[0]}, which this script does not set" >&2
+    return 1
+  fi
+  printf '%s\n' "$content"
+}
