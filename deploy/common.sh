@@ -49,12 +49,14 @@ run() {
   fi
 }
 
-# A read-only probe ("does it exist?"): with --dry-run it is printed and answers "no", so the printout shows every
-# command a first run on an empty project would execute.
+# A read-only probe ("does it exist?"). With --dry-run it is printed and answers as DRY_RUN_ASSUMES says: setup
+# assumes an empty project and teardown a complete one, so the printout shows every command either would execute.
+DRY_RUN_ASSUMES=absent
 exists() {
   print_command "?" "$@"
   if [[ "$DRY_RUN" == true ]]; then
-    return 1
+    [[ "$DRY_RUN_ASSUMES" == present ]]
+    return
   fi
   "$@" >/dev/null 2>&1
 }

@@ -14,6 +14,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 parse_args "$@"
 
 G=(--project="$PROJECT_ID")
+DRY_RUN_ASSUMES=present
 DELETE_DATA="${DELETE_DATA:-false}"
 
 step "Push subscription and log sink (stops the flow first)"
@@ -36,14 +37,14 @@ display_name() {
 shopt -s nullglob
 for file in "$MONITORING_DIR"/alerts/*.json; do
   name="$(display_name "$file")"
-  for policy in $(lookup "" gcloud alpha monitoring policies list --filter="displayName=\"${name}\"" \
+  for policy in $(lookup "policy-named-${name// /-}" gcloud alpha monitoring policies list --filter="displayName=\"${name}\"" \
     --format='value(name)' "${G[@]}"); do
     run gcloud alpha monitoring policies delete "$policy" --quiet "${G[@]}"
   done
 done
 for file in "$MONITORING_DIR"/*.json; do
   name="$(display_name "$file")"
-  for dashboard in $(lookup "" gcloud monitoring dashboards list --filter="displayName=\"${name}\"" \
+  for dashboard in $(lookup "dashboard-named-${name// /-}" gcloud monitoring dashboards list --filter="displayName=\"${name}\"" \
     --format='value(name)' "${G[@]}"); do
     run gcloud monitoring dashboards delete "$dashboard" --quiet "${G[@]}"
   done
