@@ -98,11 +98,26 @@ class DeployScriptTests {
 	}
 
 	@Test
-	void setupDryRunWithoutDomainCreatesNoCertificate() throws Exception {
-		Result result = run(List.of("deploy/setup.sh", "--dry-run"), Map.of("DOMAIN", "", "BUILD_IMAGE", "false"));
+	void setupDryRunWithoutDomainCreatesNoCertificateAndImportsTheProjectsMonitoringFiles() throws Exception {
+		Path monitoring = Paths.get("deploy/monitoring").toAbsolutePath();
+		Result result = run(List.of("deploy/setup.sh", "--dry-run"),
+				Map.of("DOMAIN", "", "BUILD_IMAGE", "false", "MONITORING_DIR", monitoring.toString()));
 		assertThat(result.exitCode()).as(result.output()).isZero();
 		assertThat(result.changes()).noneMatch((line) -> line.contains("ssl-certificates") || line.contains("https-proxy"))
 			.noneMatch((line) -> line.contains("gcloud builds submit"));
+		assertThat(result.changes().stream().filter((line) -> line.contains("monitoring dashboards create")))
+			.hasSize(jsonFiles(monitoring));
+		assertThat(result.changes().stream().filter((line) -> line.contains("monitoring policies create")))
+			.hasSize(jsonFiles(monitoring.resolve("alerts")));
+	}
+
+	private static int jsonFiles(Path directory) throws IOException {
+		if (!Files.isDirectory(directory)) {
+			return 0;
+		}
+		try (var files = Files.list(directory)) {
+			return (int) files.filter((file) -> file.toString().endsWith(".json")).count();
+		}
 	}
 
 	@Test
