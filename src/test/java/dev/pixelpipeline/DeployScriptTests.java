@@ -94,6 +94,7 @@ class DeployScriptTests {
 				"run.googleapis.com/custom-audiences: '[\"demo-service-push\"]'",
 				"value: projects/demo-project/topics/pixel-dead-letter", "containerConcurrency: 80",
 				"timeoutSeconds: 60", "name: demo-service")
+			.containsPattern("name: GOOGLE_CLOUD_PROJECT\\n#\\s+value: demo-project\\n")
 			.doesNotContainPattern("\\$\\{[A-Z_]+\\}");
 	}
 

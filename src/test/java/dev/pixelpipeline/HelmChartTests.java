@@ -90,6 +90,7 @@ class HelmChartTests {
 			.set("extraConfig.table.suffix", ""));
 		assertThat(at(manifests.one("ServiceAccount"), "metadata.annotations"))
 			.isEqualTo(Map.of("iam.gke.io/gcp-service-account", "pixel-gke@demo-project.iam.gserviceaccount.com"));
+		assertThat(env(container(manifests.one("Deployment")))).containsEntry("GOOGLE_CLOUD_PROJECT", "demo-project");
 		Map<String, Object> pipeline = pipelineSettings(manifests);
 		assertThat(at(pipeline, "ingest.subscription")).isEqualTo("projects/demo-project/subscriptions/pixel-pull");
 		assertThat(at(pipeline, "bigquery.project-id")).isEqualTo("demo-project");

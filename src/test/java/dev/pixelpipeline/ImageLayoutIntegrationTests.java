@@ -283,17 +283,38 @@ class ImageLayoutIntegrationTests {
 	}
 
 	/**
-	 * The JVM that stands in for the image's: Java 25 with its AOT cache where installed, else the JVM running the
-	 * tests with a dynamic CDS archive in place of the AOT cache flags.
+	 * The JVM that stands in for the image's: the one named by {@code -Dimage-layout.java-home}, else Java 25 with its
+	 * AOT cache where installed, else the JVM running the tests; below Java 25 a dynamic CDS archive replaces the AOT
+	 * cache flags.
 	 */
 	record JavaRuntime(Path javaHome, boolean aotCache) {
 
 		static JavaRuntime pick() {
+			String chosen = System.getProperty("image-layout.java-home");
+			if (chosen != null && !chosen.isBlank()) {
+				Path home = Paths.get(chosen);
+				return new JavaRuntime(home, featureVersion(home) >= 25);
+			}
 			if (Files.isExecutable(JDK_25.resolve("bin/java"))) {
 				return new JavaRuntime(JDK_25, true);
 			}
 			logger.info("No Java 25 at {}: training a CDS archive with the test JVM instead of an AOT cache", JDK_25);
 			return new JavaRuntime(Paths.get(System.getProperty("java.home")), Runtime.version().feature() >= 25);
+		}
+
+		private static int featureVersion(Path home) {
+			try {
+				for (String line : Files.readAllLines(home.resolve("release"))) {
+					if (line.startsWith("JAVA_VERSION=")) {
+						String version = line.substring(line.indexOf('"') + 1);
+						return Integer.parseInt(version.split("[.\"]")[0]);
+					}
+				}
+			}
+			catch (IOException | NumberFormatException ex) {
+				throw new AssertionError("cannot read the Java version of " + home, ex);
+			}
+			throw new AssertionError("no JAVA_VERSION in " + home.resolve("release"));
 		}
 
 		String description() {
