@@ -14,6 +14,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.Yaml;
 
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -59,7 +65,7 @@ class HelmChartTests {
 		assertThat(at(container, "resources.requests.memory")).isEqualTo("512Mi");
 		assertThat(at(container, "resources.limits.memory")).isEqualTo("512Mi");
 		assertThat(at(container, "image")).isEqualTo("pixel-pipeline:0.1.0");
-		assertThat(env(container)).containsEntry("SPRING_PROFILES_ACTIVE", "gcp")
+		assertThat(env(container)).containsEntry("SPRING_PROFILES_ACTIVE", "gcp,kubernetes")
 			.containsEntry("SPRING_CONFIG_ADDITIONAL_LOCATION", "optional:file:/config/");
 		assertThat(mountPaths(container)).containsEntry("tmp", "/tmp").containsEntry("config", "/config");
 		List<Map<String, Object>> volumes = node(pod, "volumes");
@@ -156,6 +162,36 @@ class HelmChartTests {
 	}
 
 	@Test
+	void mountedSettingsWinOverTheGcpProfile() throws Exception {
+		Manifests manifests = render(template().set("gcp.projectId", "demo-project"));
+		Path config = Files.createDirectories(this.temp.resolve("config"));
+		Map<String, Object> data = node(manifests.one("ConfigMap"), "data");
+		for (Map.Entry<String, Object> file : data.entrySet()) {
+			Files.writeString(config.resolve(file.getKey()), (String) file.getValue());
+		}
+		Map<String, String> env = env(container(manifests.one("Deployment")));
+		SpringApplication application = new SpringApplication(Settings.class);
+		application.setWebApplicationType(WebApplicationType.NONE);
+		try (ConfigurableApplicationContext context = application.run(
+				"--spring.profiles.active=" + env.get("SPRING_PROFILES_ACTIVE"),
+				"--spring.config.additional-location=" + env.get("SPRING_CONFIG_ADDITIONAL_LOCATION")
+					.replace("/config/", config.toAbsolutePath() + "/"))) {
+			Environment environment = context.getEnvironment();
+			assertThat(environment.getProperty("pipeline.push.auth.enabled")).as("the gcp profile says true")
+				.isEqualTo("false");
+			assertThat(environment.getProperty("pipeline.ingest.mode")).isEqualTo("pull");
+			assertThat(environment.getProperty("pipeline.bigquery.project-id")).isEqualTo("demo-project");
+			assertThat(environment.getProperty("pipeline.read-api.enabled")).as("from the gcp profile").isEqualTo("false");
+		}
+	}
+
+	/** An empty configuration: only the environment is of interest. */
+	@Configuration(proxyBeanMethods = false)
+	static class Settings {
+
+	}
+
+	@Test
 	void hpaBoundsFollowTheValues() {
 		Manifests manifests = render(template().set("autoscaling.minReplicas", "4").set("autoscaling.maxReplicas", "25"));
 		Map<String, Object> hpa = manifests.one("HorizontalPodAutoscaler");
@@ -199,9 +235,9 @@ class HelmChartTests {
 	}
 
 	private static Map<String, Object> pipelineSettings(Manifests manifests) {
-		String applicationYaml = node(manifests.one("ConfigMap"), "data.application\\.yaml");
+		String applicationYaml = node(manifests.one("ConfigMap"), "data.application-kubernetes\\.yaml");
 		Map<String, Object> settings = new Yaml().load(applicationYaml);
-		assertThat(settings).as("mounted application.yaml").containsOnlyKeys("pipeline");
+		assertThat(settings).as("mounted application-kubernetes.yaml").containsOnlyKeys("pipeline");
 		return cast(settings.get("pipeline"));
 	}
 
