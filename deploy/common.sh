@@ -109,6 +109,10 @@ LOG_FILTER="resource.type=\"http_load_balancer\" AND resource.labels.url_map_nam
 DATASET="${DATASET:-pixel_tracking}"
 TEMPLATE_TABLE="${TEMPLATE_TABLE:-pixel}"
 SCHEMA_FILE="${SCHEMA_FILE:-${ROOT}/src/main/resources/bigquery/pixel-template-schema.json}"
+# pipeline.table.suffix: one table per user and day by default; empty for a single table (see README, BigQuery).
+DEFAULT_TABLE_SUFFIX='_{user_id}_{date}'
+TABLE_SUFFIX="${TABLE_SUFFIX-$DEFAULT_TABLE_SUFFIX}"
+# Only a single table is partitioned and clustered; a per-user-and-day table holds one day already.
 PARTITION_FIELD="${PARTITION_FIELD:-event_time}"
 CLUSTERING_FIELDS="${CLUSTERING_FIELDS:-user_id}"
 
@@ -143,7 +147,7 @@ MONITORING_DIR="${MONITORING_DIR:-${ROOT}/deploy/monitoring}"
 render() {
   local content name
   content="$(<"$1")"
-  for name in PROJECT_ID REGION SERVICE IMAGE RUNTIME_SA_EMAIL PUSH_SA_EMAIL PUSH_AUDIENCE DATASET \
+  for name in PROJECT_ID REGION SERVICE IMAGE RUNTIME_SA_EMAIL PUSH_SA_EMAIL PUSH_AUDIENCE DATASET TABLE_SUFFIX \
     DEAD_LETTER_TOPIC DEAD_LETTER_SUBSCRIPTION SUBSCRIPTION TOPIC URL_MAP MIN_INSTANCES MAX_INSTANCES \
     ACK_DEADLINE REQUEST_TIMEOUT; do
     content="${content//\$\{${name}\}/${!name}}"

@@ -99,13 +99,18 @@ if ! exists bq --project_id="$PROJECT_ID" show --dataset "${PROJECT_ID}:${DATASE
   run bq --project_id="$PROJECT_ID" --location="$LOCATION" mk --dataset \
     --description="Pixel hits, one table per template and suffix" "${PROJECT_ID}:${DATASET}"
 fi
-# Day partitions on event_time and clustering by user_id: what queries over pixel_* filter on, and what a single
-# table (pipeline.table.suffix empty) needs.
+# Template tables (the default suffix) are not partitioned: each holds one user's day. A single table
+# (TABLE_SUFFIX empty) is partitioned by day on event_time and clustered by user_id, as the service creates it.
 if ! exists bq --project_id="$PROJECT_ID" show "${PROJECT_ID}:${DATASET}.${TEMPLATE_TABLE}"; then
-  run bq --project_id="$PROJECT_ID" mk --table --time_partitioning_type=DAY \
-    --time_partitioning_field="$PARTITION_FIELD" --clustering_fields="$CLUSTERING_FIELDS" \
-    --description="Template of the pixel tables (insertAll templateSuffix)" \
-    "${PROJECT_ID}:${DATASET}.${TEMPLATE_TABLE}" "$SCHEMA_FILE"
+  if [[ -n "$TABLE_SUFFIX" ]]; then
+    run bq --project_id="$PROJECT_ID" mk --table \
+      --description="Template of the pixel tables (insertAll templateSuffix)" \
+      "${PROJECT_ID}:${DATASET}.${TEMPLATE_TABLE}" "$SCHEMA_FILE"
+  else
+    run bq --project_id="$PROJECT_ID" mk --table --time_partitioning_type=DAY \
+      --time_partitioning_field="$PARTITION_FIELD" --clustering_fields="$CLUSTERING_FIELDS" \
+      --description="All pixel hits" "${PROJECT_ID}:${DATASET}.${TEMPLATE_TABLE}" "$SCHEMA_FILE"
+  fi
 fi
 
 step "Service accounts, least privilege"

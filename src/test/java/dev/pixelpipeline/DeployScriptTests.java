@@ -45,7 +45,7 @@ class DeployScriptTests {
 				"gcloud compute forwarding-rules create pixel-https", "gcloud pubsub topics create pixel-lb-logs",
 				"gcloud pubsub topics create pixel-dead-letter", "gcloud logging sinks create pixel-lb-logs",
 				"gcloud pubsub topics add-iam-policy-binding pixel-lb-logs", "mk --dataset",
-				"mk --table --time_partitioning_type=DAY --time_partitioning_field=event_time",
+				"mk --table '--description=Template of the pixel tables (insertAll templateSuffix)'",
 				"gcloud iam service-accounts create pixel-pipeline-run",
 				"add-iam-policy-binding --dataset --member=serviceAccount:pixel-pipeline-run@demo-project.iam.gserviceaccount.com --role=roles/bigquery.dataEditor demo-project:pixel_tracking",
 				"gcloud builds submit", "gcloud run services replace",
@@ -93,7 +93,7 @@ class DeployScriptTests {
 				"serviceAccountName: pixel-pipeline-run@demo-project.iam.gserviceaccount.com",
 				"run.googleapis.com/custom-audiences: '[\"demo-service-push\"]'",
 				"value: projects/demo-project/topics/pixel-dead-letter", "containerConcurrency: 80",
-				"timeoutSeconds: 60", "name: demo-service")
+				"timeoutSeconds: 60", "name: demo-service", "value: \"_{user_id}_{date}\"")
 			.containsPattern("name: GOOGLE_CLOUD_PROJECT\\n#\\s+value: demo-project\\n")
 			.doesNotContainPattern("\\$\\{[A-Z_]+\\}");
 	}
@@ -102,10 +102,13 @@ class DeployScriptTests {
 	void setupDryRunWithoutDomainCreatesNoCertificateAndImportsTheProjectsMonitoringFiles() throws Exception {
 		Path monitoring = Paths.get("deploy/monitoring").toAbsolutePath();
 		Result result = run(List.of("deploy/setup.sh", "--dry-run"),
-				Map.of("DOMAIN", "", "BUILD_IMAGE", "false", "MONITORING_DIR", monitoring.toString()));
+				Map.of("DOMAIN", "", "BUILD_IMAGE", "false", "MONITORING_DIR", monitoring.toString(), "TABLE_SUFFIX", ""));
 		assertThat(result.exitCode()).as(result.output()).isZero();
 		assertThat(result.changes()).noneMatch((line) -> line.contains("ssl-certificates") || line.contains("https-proxy"))
 			.noneMatch((line) -> line.contains("gcloud builds submit"));
+		assertThat(line(result.changes(), "mk --table")).as("a single table is partitioned and clustered")
+			.contains("--time_partitioning_type=DAY --time_partitioning_field=event_time --clustering_fields=user_id");
+		assertThat(result.output()).contains("name: PIPELINE_TABLE_SUFFIX\n#                 value: \"\"");
 		assertThat(result.changes().stream().filter((line) -> line.contains("monitoring dashboards create")))
 			.hasSize(jsonFiles(monitoring));
 		assertThat(result.changes().stream().filter((line) -> line.contains("monitoring policies create")))
