@@ -25,9 +25,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Lints and renders the Helm chart with the real Helm library and checks the manifests it produces, for the defaults
- * and for non-default values.
+ * and for non-default values. An integration test (failsafe): the Helm library runs natively in-process and starts a
+ * Spring context, and in surefire's shared JVM that breaks Jazzer's fuzz tests that run after it.
  */
-class HelmChartTests {
+class HelmChartIntegrationTests {
 
 	private static final Path CHART = Paths.get("helm/pixel-pipeline");
 
