@@ -115,6 +115,7 @@ public final class PushEnvelopeDecoder {
 		String messageId = null;
 		String publishTime = null;
 		String dataText = null;
+		byte[] dataAscii = null;
 		Map<String, String> attributes = Map.of();
 		String name;
 		while ((name = parser.nextName()) != null) {
@@ -128,29 +129,63 @@ public final class PushEnvelopeDecoder {
 					String time = text(parser, token);
 					publishTime = (publishTime != null) ? publishTime : time;
 				}
-				case "data" -> dataText = text(parser, token);
+				case "data" -> {
+					if (token == JsonToken.VALUE_STRING) {
+						// The payload is the bulk of the body: copy it once, straight from the parser's buffer.
+						dataAscii = ascii(parser);
+						dataText = (dataAscii != null) ? null : parser.getString();
+					}
+					else {
+						dataAscii = null;
+						dataText = text(parser, token);
+					}
+				}
 				case "attributes" -> attributes = attributes(parser, token);
 				default -> parser.skipChildren();
 			}
 		}
+		// ASCII text as bytes is what Base64.Decoder.decode(String) and String.getBytes(UTF_8) see, so both forms
+		// decode alike; text with other characters is never base64 and keeps its UTF-8 bytes.
+		byte[] encoded = (dataAscii != null) ? dataAscii
+				: (dataText != null) ? dataText.getBytes(StandardCharsets.UTF_8) : new byte[0];
 		byte[] data = new byte[0];
 		String poison = null;
-		if (dataText != null && !dataText.isEmpty()) {
+		if (encoded.length > 0) {
 			try {
-				data = Base64.getDecoder().decode(dataText);
+				data = Base64.getDecoder().decode((dataAscii != null) ? encoded : latin1(dataText));
 			}
 			catch (IllegalArgumentException notStandard) {
 				try {
-					data = Base64.getUrlDecoder().decode(dataText);
+					data = Base64.getUrlDecoder().decode((dataAscii != null) ? encoded : latin1(dataText));
 				}
 				catch (IllegalArgumentException notUrlSafe) {
-					data = dataText.getBytes(StandardCharsets.UTF_8);
+					data = encoded;
 					poison = "not_base64";
 				}
 			}
 		}
 		return new Delivery(new PubSubMessage(messageId, publishTime, attributes, data, null),
 				DeliveryKind.PUSH_WRAPPED, poison, null);
+	}
+
+	/** The current string token as ASCII bytes, or {@code null} when it has any other character. */
+	private static byte[] ascii(JsonParser parser) {
+		char[] chars = parser.getStringCharacters();
+		int offset = parser.getStringOffset();
+		int length = parser.getStringLength();
+		byte[] bytes = new byte[length];
+		for (int i = 0; i < length; i++) {
+			char c = chars[offset + i];
+			if (c > 0x7F) {
+				return null;
+			}
+			bytes[i] = (byte) c;
+		}
+		return bytes;
+	}
+
+	private static byte[] latin1(String text) {
+		return text.getBytes(StandardCharsets.ISO_8859_1);
 	}
 
 	private static String text(JsonParser parser, JsonToken token) {

@@ -3,6 +3,8 @@ package dev.pixelpipeline.store;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -82,10 +84,14 @@ public final class TableNamer {
 	/** The table an event belongs in. */
 	public TableName name(TrackingEvent event) {
 		StringBuilder suffix = new StringBuilder(64);
-		for (Object part : this.parts) {
+		for (int i = 0; i < this.parts.size(); i++) {
+			Object part = this.parts.get(i);
 			if (part instanceof Placeholder placeholder) {
-				String value = placeholder.name().equals("date") ? DATE.format(event.eventTime())
-						: event.attributes().get(placeholder.name());
+				if (placeholder.date()) {
+					appendDate(suffix, event.eventTime());
+					continue;
+				}
+				String value = event.attributes().get(placeholder.name());
 				suffix.append((value == null || value.isEmpty()) ? "unknown" : sanitize(value));
 			}
 			else {
@@ -134,7 +140,34 @@ public final class TableNamer {
 		}
 	}
 
+	/**
+	 * Appends the UTC date as {@code yyyyMMdd}: the digits written directly for years 1 to 9999 (a formatter call
+	 * per row allocated more than the rest of the name), the formatter for any other year.
+	 */
+	static void appendDate(StringBuilder out, Instant instant) {
+		LocalDate date = LocalDate.ofInstant(instant, ZoneOffset.UTC);
+		int year = date.getYear();
+		if (year < 1 || year > 9999) {
+			out.append(sanitize(DATE.format(instant)));
+			return;
+		}
+		appendDigits(out, year, 4);
+		appendDigits(out, date.getMonthValue(), 2);
+		appendDigits(out, date.getDayOfMonth(), 2);
+	}
+
+	private static void appendDigits(StringBuilder out, int value, int width) {
+		for (int divisor = (width == 4) ? 1000 : 10; divisor > 0; divisor /= 10) {
+			out.append((char) ('0' + (value / divisor) % 10));
+		}
+	}
+
 	private record Placeholder(String name) {
+
+		boolean date() {
+			return "date".equals(this.name);
+		}
+
 	}
 
 }

@@ -7,6 +7,7 @@ import dev.pixelpipeline.parse.PubSubMessage;
 import dev.pixelpipeline.support.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -80,6 +81,31 @@ class PushEnvelopeDecoderTests {
 	void refusesWhatIsNotADelivery(String body) {
 		assertThatExceptionOfType(PushEnvelopeDecoder.NotADeliveryException.class)
 			.isThrownBy(() -> PushEnvelopeDecoder.decode(body.getBytes(StandardCharsets.UTF_8), Map.of()));
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@CsvSource(delimiter = '|', textBlock = """
+			standard alphabet                  | "e30="          | {}
+			standard alphabet without padding  | "e30"           | {}
+			URL-safe alphabet                  | "Pz8_"          | ???
+			JSON escapes in the text           | "e30\\u003d"  | {}
+			a number (two bytes, 0xd7 'm')     | 123             | \u00d7m
+			""")
+	void decodesDataWhateverItsTextForm(String name, String data, String expected) throws Exception {
+		Delivery delivery = PushEnvelopeDecoder.decode(
+				("{\"message\":{\"data\":" + data + ",\"messageId\":\"7\"}}").getBytes(StandardCharsets.UTF_8),
+				Map.of());
+		assertThat(delivery.poisonReason()).isNull();
+		assertThat(delivery.message().data()).isEqualTo(expected.getBytes(StandardCharsets.ISO_8859_1));
+	}
+
+	@Test
+	void keepsNonAsciiDataAsUtf8PoisonAndTheLastDataFieldWins() throws Exception {
+		Delivery delivery = PushEnvelopeDecoder.decode(
+				"{\"message\":{\"data\":\"e30=\",\"data\":\"d\u00e9j\u00e0\"}}".getBytes(StandardCharsets.UTF_8),
+				Map.of());
+		assertThat(delivery.poisonReason()).isEqualTo("not_base64");
+		assertThat(new String(delivery.message().data(), StandardCharsets.UTF_8)).isEqualTo("d\u00e9j\u00e0");
 	}
 
 }

@@ -2,6 +2,9 @@ package dev.pixelpipeline.parse;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -220,6 +224,26 @@ class HitParserTests {
 				RECEIVED)).event();
 		assertThat(event.remoteIp()).isEqualTo("2001:db8:cafe::17");
 		assertThat(event.userAgent()).isNull();
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@ValueSource(strings = { "2026-10-04T09:15:22Z", "2026-10-04T09:15:22.5Z", "2026-10-04T09:15:22.431998Z",
+			"2026-10-04T09:15:22.123456789Z", "2026-10-04T09:15:22.1234567890Z", "2026-10-04T09:15:22.Z",
+			"2024-02-29T00:00:00Z", "2026-02-29T00:00:00Z", "2026-04-31T00:00:00Z", "2026-13-01T00:00:00Z",
+			"2026-00-10T00:00:00Z", "2026-10-00T00:00:00Z", "2026-10-04T24:00:00Z", "2026-10-04T23:60:00Z",
+			"2026-10-04T23:59:60Z", "0000-01-01T00:00:00Z", "9999-12-31T23:59:59.999999999Z",
+			"+12026-10-04T09:15:22Z", "2026-10-04t09:15:22z", "2026-10-04T09:15Z", "2026-10-04 09:15:22Z",
+			"2026-10-04T09:15:22+02:00", "2026-10-04T09:15:22.5-00:30", "2026-1a-04T09:15:22Z",
+			"\uff12026-10-04T09:15:22Z", "2026-10-04T09:15:22.12a4Z", "yesterday" })
+	void readsTimestampsExactlyAsTheIsoFormatterDoes(String text) {
+		Instant expected;
+		try {
+			expected = OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+		}
+		catch (DateTimeParseException ex) {
+			expected = null;
+		}
+		assertThat(HitParser.timestamp(text)).isEqualTo(expected);
 	}
 
 }

@@ -1,6 +1,8 @@
 package dev.pixelpipeline.store;
 
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -9,6 +11,7 @@ import dev.pixelpipeline.parse.TrackingEvent;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
@@ -76,6 +79,17 @@ class TableNamerTests {
 		assertThat(RowSchema.of(ATTRIBUTES).columns()).extracting(Column::name)
 			.containsExactly("user_id", "order_id", "type", "event_time", "message_id", "user_agent", "remote_ip",
 					"referer", "status", "received_at");
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@ValueSource(strings = { "2026-11-28T10:00:00Z", "2026-12-31T23:59:59.999999999Z", "2024-02-29T12:00:00Z",
+			"0999-01-02T00:00:00Z", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "+10000-01-01T00:00:00Z",
+			"-0001-06-15T00:00:00Z" })
+	void writesTheDateAsTheYyyyMmDdFormatterDoes(String eventTime) {
+		Instant time = Instant.parse(eventTime);
+		String formatted = DateTimeFormatter.ofPattern("yyyyMMdd").withZone(ZoneOffset.UTC).format(time);
+		TableNamer namer = new TableNamer("pixel", "_{date}", ATTRIBUTES);
+		assertThat(namer.name(event("u1", eventTime)).suffix()).isEqualTo("_" + TableNamer.sanitize(formatted));
 	}
 
 }
