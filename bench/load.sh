@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# Load benchmark of POST /pubsub/push on loopback, bounded in time. Prints a table and keeps the raw lines in
+# bench/results/. Scenarios (default: all, in this order):
+#   bare      the bare Spring MVC endpoint (bench/bare-endpoint): reads the body, answers 204; the ceiling
+#   embedded  pixel-pipeline with the embedded DuckDB sink, concurrency 80 (Cloud Run's default)
+#   bq80      pixel-pipeline with the BigQuery sink against a local fake answering insertAll after 75 ms, c=80
+#   bq1000    the same at concurrency 1,000 (Cloud Run's maximum)
+# Settings (environment): RUNS=3 DURATION=20s WARMUP=10s PORT=18080 BQ_PORT=19050 BQ_LATENCY_MS=75
+#   JAVA (java on PATH), JAVA_OPTS (the container memory flags below), SKIP_BUILD=1 to reuse built jars,
+#   SERVER_CPUS / WRK_CPUS (e.g. 0 and 1) to pin the server and wrk with taskset; unset, they share all cores.
+# Usage: bench/load.sh [bare] [embedded] [bq80] [bq1000]
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+RUNS=${RUNS:-3}
+DURATION=${DURATION:-20s}
+WARMUP=${WARMUP:-10s}
+PORT=${PORT:-18080}
+BQ_PORT=${BQ_PORT:-19050}
+BQ_LATENCY_MS=${BQ_LATENCY_MS:-75}
+JAVA=${JAVA:-java}
+# A 512 MiB Cloud Run instance: the JVM sizes itself as in a 512 MiB container (MaxRAM stands in for the cgroup
+# limit, which this machine does not set), heap 75 % of it.
+# Serial GC is what the JVM picks by itself in such a container (under 2 CPUs or under 1792 MiB).
+JAVA_OPTS=${JAVA_OPTS:--XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:+UseSerialGC}
+SCENARIOS=("$@")
+if [ ${#SCENARIOS[@]} -eq 0 ]; then
+  SCENARIOS=(bare embedded bq80 bq1000)
+fi
+WORK=$(mktemp -d /tmp/pixel-bench.XXXXXX)
+RESULTS_DIR="$ROOT/bench/results"
+mkdir -p "$RESULTS_DIR"
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+RAW="$RESULTS_DIR/load-$STAMP.tsv"
+CLK_TCK=$(getconf CLK_TCK)
+APP_PID=""
+FAKE_PID=""
+
+cleanup() {
+  [ -n "$APP_PID" ] && kill "$APP_PID" 2>/dev/null && wait "$APP_PID" 2>/dev/null || true
+  [ -n "$FAKE_PID" ] && kill "$FAKE_PID" 2>/dev/null && wait "$FAKE_PID" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
+
+if [ "${SKIP_BUILD:-0}" != "1" ]; then
+  echo "Building pixel-pipeline and the bare endpoint..."
+  ./mvnw -q -B -DskipTests package
+  ./mvnw -q -B -f bench/bare-endpoint/pom.xml -DskipTests package
+fi
+APP_JAR=$(ls target/pixel-pipeline-*.jar | grep -v -- '-plain\|-sources' | head -1)
+BARE_JAR=$(ls bench/bare-endpoint/target/bare-endpoint-*.jar | grep -v -- '-plain' | head -1)
+
+pin() { # pin <cpus> <command...>
+  local cpus=$1
+  shift
+  if [ -n "$cpus" ]; then taskset -c "$cpus" "$@"; else "$@"; fi
+}
+
+start_app() { # start_app <jar> <args...>
+  local jar=$1
+  shift
+  if curl -s -o /dev/null "http://127.0.0.1:$PORT/"; then
+    echo "port $PORT is already in use; set PORT to a free one" >&2
+    exit 1
+  fi
+  local launcher=()
+  if [ -n "${SERVER_CPUS:-}" ]; then launcher=(taskset -c "$SERVER_CPUS"); fi
+  # taskset execs java, so $! is the JVM's pid either way.
+  # shellcheck disable=SC2086
+  "${launcher[@]}" "$JAVA" $JAVA_OPTS -jar "$jar" --server.port="$PORT" "$@" >"$WORK/app.log" 2>&1 &
+  APP_PID=$!
+  for _ in $(seq 1 600); do
+    if curl -fs "http://127.0.0.1:$PORT/actuator/health/readiness" 2>/dev/null | grep -q UP; then
+      return 0
+    fi
+    kill -0 "$APP_PID" 2>/dev/null || { echo "app exited during start-up:" >&2; tail -30 "$WORK/app.log" >&2; exit 1; }
+    sleep 0.2
+  done
+  echo "app not ready after 120 s" >&2
+  tail -30 "$WORK/app.log" >&2
+  exit 1
+}
+
+stop_app() {
+  kill "$APP_PID" 2>/dev/null || true
+  wait "$APP_PID" 2>/dev/null || true
+  APP_PID=""
+}
+
+start_fake_bigquery() {
+  if [ -z "$FAKE_PID" ]; then
+    "$JAVA" src/bench/java/dev/pixelpipeline/bench/FakeBigQueryServer.java "$BQ_PORT" "$BQ_LATENCY_MS" \
+      >"$WORK/fake-bigquery.log" 2>&1 &
+    FAKE_PID=$!
+    for _ in $(seq 1 150); do
+      curl -fs "http://127.0.0.1:$BQ_PORT/stats" >/dev/null 2>&1 && return 0
+      sleep 0.2
+    done
+    echo "fake BigQuery did not start" >&2
+    cat "$WORK/fake-bigquery.log" >&2
+    exit 1
+  fi
+}
+
+cpu_ticks() { # utime + stime of a process, in clock ticks
+  awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+
+status_kb() { # status_kb <pid> <field>
+  awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
+}
+
+heap_used_kb() {
+  # "garbage-first heap total 123K, used 45K" / "def new generation total ..., used ..." lines: sum the used
+  jcmd "$1" GC.heap_info 2>/dev/null | grep -oE 'used [0-9]+K' | grep -oE '[0-9]+' | head -2 | paste -sd+ | bc \
+    || echo 0
+}
+
+printf 'scenario\trun\tload1\tconcurrency\trequests\trps\tp50_ms\tp99_ms\tp999_ms\tnon2xx\tsocket_errors\tinsert_calls_per_1000\tcpu_s_per_1000\tvm_hwm_mib\trss_mib\theap_used_mib\n' >"$RAW"
+
+run_scenario() { # run_scenario <name> <concurrency> <jar> <app args...>
+  local name=$1 conns=$2 jar=$3
+  shift 3
+  for run in $(seq 1 "$RUNS"); do
+    local load1
+    load1=$(cut -d' ' -f1 /proc/loadavg)
+    rm -f "$WORK"/*.duckdb "$WORK"/*.duckdb.wal
+    start_app "$jar" "$@"
+    # Warm-up: JIT, connection set-up, table creation.
+    pin "${WRK_CPUS:-}" wrk -t2 -c"$conns" -d"$WARMUP" --timeout 10s -s bench/push.lua "http://127.0.0.1:$PORT" \
+      -- src/test/resources/fixtures/push-wrapped.json "warm$STAMP$run$name" >/dev/null
+    local calls_before=0 calls_after=0
+    if [ -n "$FAKE_PID" ]; then calls_before=$(curl -fs "http://127.0.0.1:$BQ_PORT/stats" | grep -oE '"calls":[0-9]+' | cut -d: -f2); fi
+    local before after
+    before=$(cpu_ticks "$APP_PID")
+    local out
+    out=$(pin "${WRK_CPUS:-}" wrk -t2 -c"$conns" -d"$DURATION" --timeout 10s -s bench/push.lua \
+      "http://127.0.0.1:$PORT" -- src/test/resources/fixtures/push-wrapped.json "$STAMP$run$name" | grep '^RESULT')
+    after=$(cpu_ticks "$APP_PID")
+    if [ -n "$FAKE_PID" ]; then calls_after=$(curl -fs "http://127.0.0.1:$BQ_PORT/stats" | grep -oE '"calls":[0-9]+' | cut -d: -f2); fi
+    local hwm rss heap
+    hwm=$(status_kb "$APP_PID" VmHWM)
+    rss=$(status_kb "$APP_PID" VmRSS)
+    heap=$(heap_used_kb "$APP_PID")
+    stop_app
+    local requests rps p50 p99 p999 non2xx errors
+    requests=$(grep -oE 'requests=[0-9]+' <<<"$out" | cut -d= -f2)
+    rps=$(grep -oE 'rps=[0-9.]+' <<<"$out" | cut -d= -f2)
+    p50=$(grep -oE 'p50_ms=[0-9.]+' <<<"$out" | cut -d= -f2)
+    p99=$(grep -oE 'p99_ms=[0-9.]+' <<<"$out" | cut -d= -f2)
+    p999=$(grep -oE 'p999_ms=[0-9.]+' <<<"$out" | cut -d= -f2)
+    non2xx=$(grep -oE 'non2xx=[0-9]+' <<<"$out" | cut -d= -f2)
+    errors=$(grep -oE '(connect|read|write)_errors=[0-9]+|timeouts=[0-9]+' <<<"$out" | cut -d= -f2 | paste -sd+ | bc)
+    local calls cpu
+    calls=$(awk -v c=$((calls_after - calls_before)) -v r="$requests" -v f="$FAKE_PID" \
+      'BEGIN { if (f == "") print "-"; else printf "%.2f", c * 1000 / r }')
+    cpu=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v r="$requests" 'BEGIN { printf "%.3f", t / hz * 1000 / r }')
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$run" "$load1" "$conns" \
+      "$requests" "$rps" "$p50" "$p99" "$p999" "$non2xx" "$errors" "$calls" "$cpu" "$((hwm / 1024))" \
+      "$((rss / 1024))" "$((heap / 1024))" | tee -a "$RAW"
+  done
+}
+
+for scenario in "${SCENARIOS[@]}"; do
+  case "$scenario" in
+    bare) run_scenario bare 80 "$BARE_JAR" ;;
+    embedded)
+      run_scenario embedded 80 "$APP_JAR" --pipeline.sink=embedded \
+        --pipeline.embedded.path="$WORK/bench.duckdb" ;;
+    bq80 | bq1000)
+      start_fake_bigquery
+      run_scenario "$scenario" "${scenario#bq}" "$APP_JAR" --pipeline.sink=bigquery \
+        --pipeline.bigquery.host="http://127.0.0.1:$BQ_PORT" --pipeline.bigquery.project-id=bench \
+        --pipeline.embedded.path="$WORK/bench.duckdb" ;;
+    *) echo "unknown scenario $scenario (bare, embedded, bq80, bq1000)" >&2; exit 1 ;;
+  esac
+done
+
+echo
+echo "Raw results: $RAW"
+bench/summarize.sh "$RAW"
