@@ -38,8 +38,8 @@ APP_PID=""
 FAKE_PID=""
 
 cleanup() {
-  [ -n "$APP_PID" ] && kill "$APP_PID" 2>/dev/null && wait "$APP_PID" 2>/dev/null || true
-  [ -n "$FAKE_PID" ] && kill "$FAKE_PID" 2>/dev/null && wait "$FAKE_PID" 2>/dev/null || true
+  if [ -n "$APP_PID" ]; then kill "$APP_PID" 2>/dev/null || true; wait "$APP_PID" 2>/dev/null || true; fi
+  if [ -n "$FAKE_PID" ]; then kill "$FAKE_PID" 2>/dev/null || true; wait "$FAKE_PID" 2>/dev/null || true; fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -51,8 +51,8 @@ if [ "${SKIP_BUILD:-0}" != "1" ]; then
   ./mvnw -q -B -DskipTests package
   ./mvnw -q -B -f bench/bare-endpoint/pom.xml -DskipTests package
 fi
-APP_JAR=$(ls target/pixel-pipeline-*.jar | grep -v -- '-plain\|-sources' | head -1)
-BARE_JAR=$(ls bench/bare-endpoint/target/bare-endpoint-*.jar | grep -v -- '-plain' | head -1)
+APP_JAR=$(find target -maxdepth 1 -name 'pixel-pipeline-*.jar' ! -name '*-plain.jar' | head -1)
+BARE_JAR=$(find bench/bare-endpoint/target -maxdepth 1 -name 'bare-endpoint-*.jar' ! -name '*-plain.jar' | head -1)
 
 pin() { # pin <cpus> <command...>
   local cpus=$1

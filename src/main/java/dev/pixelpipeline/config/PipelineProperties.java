@@ -94,7 +94,7 @@ public record PipelineProperties(@DefaultValue("embedded") @NotNull SinkType sin
 
 		/** Defaults for the embedded store: one writer, so one DuckDB transaction at a time. */
 		static final BatchSettings BATCH_DEFAULTS = new BatchSettings(1000, 4L * 1024 * 1024, Duration.ofMillis(5),
-				20_000, 1);
+				20_000, 1, Duration.ofMillis(1));
 
 	}
 
@@ -123,10 +123,12 @@ public record PipelineProperties(@DefaultValue("embedded") @NotNull SinkType sin
 
 		/**
 		 * Defaults for BigQuery: 500 rows per request (BigQuery's recommendation), well under the 10 MB request
-		 * limit, 20 ms to gather a batch, 16 requests in flight.
+		 * limit, 20 ms at most to gather a batch but written once no row has come for 2 ms (every push waits for its
+		 * insert, so pushes come back in waves; waiting out the delay after a wave only adds latency), 16 requests
+		 * in flight.
 		 */
 		static final BatchSettings BATCH_DEFAULTS = new BatchSettings(500, 9L * 1024 * 1024, Duration.ofMillis(20),
-				20_000, 16);
+				20_000, 16, Duration.ofMillis(2));
 
 	}
 
@@ -150,17 +152,23 @@ public record PipelineProperties(@DefaultValue("embedded") @NotNull SinkType sin
 	 * @param maxDelay a batch is written at the latest this long after its first row
 	 * @param maxPending rows waiting beyond this are refused with 429 instead of queued
 	 * @param writers how many batches are written at the same time
+	 * @param maxIdle a batch is written before {@code max-delay} once no row has come for this long
 	 */
 	public record Batch(@Min(1) Integer maxRows, DataSize maxBytes, Duration maxDelay, @Min(1) Integer maxPending,
-			@Min(1) Integer writers) {
+			@Min(1) Integer writers, Duration maxIdle) {
 
 		/** These settings, with the sink's defaults where unset. */
 		public BatchSettings settings(BatchSettings defaults) {
+			Duration delay = (this.maxDelay != null) ? this.maxDelay : defaults.maxDelay();
 			return new BatchSettings((this.maxRows != null) ? this.maxRows : defaults.maxRows(),
-					(this.maxBytes != null) ? this.maxBytes.toBytes() : defaults.maxBytes(),
-					(this.maxDelay != null) ? this.maxDelay : defaults.maxDelay(),
+					(this.maxBytes != null) ? this.maxBytes.toBytes() : defaults.maxBytes(), delay,
 					(this.maxPending != null) ? this.maxPending : defaults.maxPending(),
-					(this.writers != null) ? this.writers : defaults.writers());
+					(this.writers != null) ? this.writers : defaults.writers(),
+					(this.maxIdle != null) ? this.maxIdle : min(defaults.maxIdle(), delay));
+		}
+
+		private static Duration min(Duration a, Duration b) {
+			return (a.compareTo(b) <= 0) ? a : b;
 		}
 
 	}

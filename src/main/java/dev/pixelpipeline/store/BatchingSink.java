@@ -20,8 +20,10 @@ import org.slf4j.LoggerFactory;
  * An {@link EventSink} that groups rows from concurrent callers into batches and hands each batch to a
  * {@link BatchWriter} on its own threads.
  *
- * <p>A batch is written when it reaches {@code maxRows}, would pass {@code maxBytes}, or {@code maxDelay} after its
- * first row. Waiting rows are bounded by {@code maxPending}: past it a row is refused at once as
+ * <p>A batch is written when it reaches {@code maxRows}, would pass {@code maxBytes}, {@code maxDelay} after its
+ * first row, or once no row has come for {@code maxIdle}. While every writer is busy, rows that arrive join the batch
+ * that waits for the next free writer (up to the same bounds), so under load batches grow and writes stay few.
+ * Waiting rows are bounded by {@code maxPending}: past it a row is refused at once as
  * {@link RowResult.Status#OVERLOADED}, so the caller can answer 429 instead of queueing without bound.
  */
 public final class BatchingSink implements EventSink, AutoCloseable {
@@ -139,8 +141,9 @@ public final class BatchingSink implements EventSink, AutoCloseable {
 				batch.add(first);
 				long bytes = first.row().estimatedBytes();
 				long flushAt = System.nanoTime() + this.settings.maxDelay().toNanos();
+				long idle = this.settings.maxIdle().toNanos();
 				while (batch.size() < this.settings.maxRows()) {
-					long wait = flushAt - System.nanoTime();
+					long wait = Math.min(flushAt - System.nanoTime(), idle);
 					Pending next = (wait > 0 && this.running) ? this.queue.poll(wait, TimeUnit.NANOSECONDS)
 							: this.queue.poll();
 					if (next == null) {
@@ -154,6 +157,19 @@ public final class BatchingSink implements EventSink, AutoCloseable {
 					bytes += next.row().estimatedBytes();
 				}
 				this.writerSlots.acquire();
+				// Rows that queued while every writer was busy go with this batch rather than wait for the next one.
+				while (carry == null && batch.size() < this.settings.maxRows()) {
+					Pending next = this.queue.poll();
+					if (next == null) {
+						break;
+					}
+					if (bytes + next.row().estimatedBytes() > this.settings.maxBytes()) {
+						carry = next;
+						break;
+					}
+					batch.add(next);
+					bytes += next.row().estimatedBytes();
+				}
 				this.inFlight.addAndGet(batch.size());
 				this.writers.execute(new BatchTask(batch));
 			}

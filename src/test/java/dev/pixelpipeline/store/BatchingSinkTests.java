@@ -128,4 +128,54 @@ class BatchingSinkTests {
 		assertThat(sink.submit(row("m2", 10), DEADLINE).get().reason()).isEqualTo("shutting_down");
 	}
 
+	@Test
+	void writesABatchOnceRowsStopComingWithoutWaitingOutTheDelay() throws Exception {
+		RecordingWriter writer = new RecordingWriter(new CountDownLatch(0));
+		try (BatchingSink sink = new BatchingSink(writer,
+				new BatchSettings(100, 1_000_000, Duration.ofHours(1), 1000, 1, Duration.ofMillis(20)), null)) {
+			CompletableFuture<RowResult> first = sink.submit(row("m1", 10), DEADLINE);
+			CompletableFuture<RowResult> second = sink.submit(row("m2", 10), DEADLINE);
+			assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo(RowResult.stored());
+			assertThat(second.get(10, TimeUnit.SECONDS)).isEqualTo(RowResult.stored());
+		}
+	}
+
+	@Test
+	void rowsThatArriveWhileTheWriterIsBusyJoinTheWaitingBatch() throws Exception {
+		CountDownLatch entered = new CountDownLatch(1);
+		CountDownLatch release = new CountDownLatch(1);
+		List<List<String>> batches = Collections.synchronizedList(new ArrayList<>());
+		BatchWriter writer = new BatchWriter() {
+			@Override
+			public List<RowResult> write(List<EventRow> rows, Instant deadline) {
+				batches.add(rows.stream().map(EventRow::messageId).toList());
+				entered.countDown();
+				try {
+					release.await(10, TimeUnit.SECONDS);
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+				}
+				return rows.stream().map((r) -> RowResult.stored()).toList();
+			}
+
+			@Override
+			public String name() {
+				return "busy";
+			}
+		};
+		try (BatchingSink sink = new BatchingSink(writer,
+				new BatchSettings(100, 1_000_000, Duration.ZERO, 1000, 1, Duration.ZERO), null)) {
+			List<CompletableFuture<RowResult>> futures = new ArrayList<>();
+			futures.add(sink.submit(row("a", 10), DEADLINE));
+			assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+			for (String id : List.of("b", "c", "d")) {
+				futures.add(sink.submit(row(id, 10), DEADLINE));
+			}
+			release.countDown();
+			CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+			assertThat(batches).containsExactly(List.of("a"), List.of("b", "c", "d"));
+		}
+	}
+
 }
