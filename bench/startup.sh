@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# Start-up benchmark: wall time from launching the JVM to /actuator/health/readiness answering UP, for pixel-pipeline
+# (embedded store in a temporary file) and for the bare endpoint app (bench/bare-endpoint), each started
+#   jar17        as the fat jar on JDK 17                     java -jar app.jar
+#   extracted17  from the extracted layers on JDK 17          java -jar extracted/app.jar  (the Dockerfile's layout)
+#   cds17        the same with a CDS archive from a training run (-XX:ArchiveClassesAtExit, spring.context.exit)
+#   extracted25  from the extracted layers on JDK 25
+#   aot25        the same with a JDK 25 AOT cache from a training run (-XX:AOTCacheOutput, then -XX:AOTCache)
+# Settings (environment): RUNS=3 PORT=18090 JAVA17 JAVA25 JVM_FLAGS (the container flags below) SKIP_BUILD=1
+#   SERVER_CPUS to pin the JVM with taskset.
+# Usage: bench/startup.sh [mode...]
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+RUNS=${RUNS:-3}
+PORT=${PORT:-18090}
+JAVA17=${JAVA17:-$(command -v java)}
+JAVA25=${JAVA25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
+# deploy/jvm-flags of the container image, plus -XX:MaxRAM to size the JVM as in a 512 MiB instance on a machine
+# without that cgroup limit, and the serial collector that the JVM picks by itself on one vCPU.
+JVM_FLAGS=${JVM_FLAGS:--XX:MaxRAM=512m -XX:MaxRAMPercentage=75.0 -XX:InitialRAMPercentage=50.0 -XX:+ExitOnOutOfMemoryError -XX:+UseSerialGC --enable-native-access=ALL-UNNAMED -Djava.security.egd=file:/dev/./urandom}
+MODES=("$@")
+if [ ${#MODES[@]} -eq 0 ]; then
+  MODES=(jar17 extracted17 cds17 extracted25 aot25)
+fi
+WORK=$(mktemp -d /tmp/pixel-startup.XXXXXX)
+RESULTS_DIR="$ROOT/bench/results"
+mkdir -p "$RESULTS_DIR"
+RAW="$RESULTS_DIR/startup-$(date -u +%Y%m%dT%H%M%SZ).tsv"
+APP_PID=""
+
+cleanup() {
+  if [ -n "$APP_PID" ]; then kill "$APP_PID" 2>/dev/null || true; wait "$APP_PID" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+if [ "${SKIP_BUILD:-0}" != "1" ]; then
+  ./mvnw -q -B -DskipTests package
+  ./mvnw -q -B -f bench/bare-endpoint/pom.xml -DskipTests package
+fi
+APP_JAR=$(find target -maxdepth 1 -name 'pixel-pipeline-*.jar' ! -name '*-plain.jar' | head -1)
+BARE_JAR=$(find bench/bare-endpoint/target -maxdepth 1 -name 'bare-endpoint-*.jar' ! -name '*-plain.jar' | head -1)
+
+extract() { # extract <jar> <dir>: the Dockerfile's layer extraction and layer copies, merged into one directory
+  local jar=$1 dir=$2
+  mkdir -p "$dir"
+  cp "$jar" "$dir/app.jar"
+  "$JAVA17" -Djarmode=tools -jar "$dir/app.jar" extract --layers --destination "$dir/layers" >/dev/null
+  mkdir -p "$dir/app"
+  for layer in dependencies spring-boot-loader snapshot-dependencies application; do
+    cp -r "$dir/layers/$layer/." "$dir/app/"
+  done
+}
+
+now_ms() { date +%s%3N; }
+
+# time_to_ready <java> <workdir> <extra flags and -jar args...>: prints milliseconds to readiness UP
+time_to_ready() {
+  local java=$1 dir=$2
+  shift 2
+  local launcher=()
+  if [ -n "${SERVER_CPUS:-}" ]; then launcher=(taskset -c "$SERVER_CPUS"); fi
+  rm -rf "$WORK/data"
+  local start
+  start=$(now_ms)
+  # shellcheck disable=SC2086
+  (cd "$dir" && exec "${launcher[@]}" "$java" $JVM_FLAGS "$@" --server.port="$PORT" \
+    --pipeline.embedded.path="$WORK/data/pixel.duckdb") >"$WORK/app.log" 2>&1 &
+  APP_PID=$!
+  while ! curl -fs "http://127.0.0.1:$PORT/actuator/health/readiness" 2>/dev/null | grep -q UP; do
+    if ! kill -0 "$APP_PID" 2>/dev/null; then
+      echo "start-up failed:" >&2
+      tail -20 "$WORK/app.log" >&2
+      exit 1
+    fi
+    sleep 0.02
+  done
+  local ready
+  ready=$(now_ms)
+  local rss
+  rss=$(awk '$1 == "VmRSS:" { print int($2 / 1024) }' "/proc/$APP_PID/status")
+  kill "$APP_PID"
+  wait "$APP_PID" 2>/dev/null || true
+  APP_PID=""
+  echo "$((ready - start)) $rss"
+}
+
+train() { # train <java> <dir> <flags...>: a training run that exits once the context is refreshed
+  local java=$1 dir=$2
+  shift 2
+  # shellcheck disable=SC2086
+  (cd "$dir" && "$java" $JVM_FLAGS "$@" -Dspring.context.exit=onRefresh -jar app.jar --server.port=0 \
+    --pipeline.embedded.path=:memory:) >"$WORK/train.log" 2>&1 || true
+}
+
+if curl -s -o /dev/null "http://127.0.0.1:$PORT/"; then
+  echo "port $PORT is already in use; set PORT to a free one" >&2
+  exit 1
+fi
+
+printf 'app\tmode\trun\tload1\tready_ms\trss_mib\n' >"$RAW"
+for app in pixel-pipeline bare-endpoint; do
+  jar=$APP_JAR
+  [ "$app" = bare-endpoint ] && jar=$BARE_JAR
+  dir="$WORK/$app"
+  extract "$jar" "$dir"
+  for mode in "${MODES[@]}"; do
+    case "$mode" in
+      jar17) java=$JAVA17; where=$ROOT; flags=(-jar "$ROOT/$jar") ;;
+      extracted17) java=$JAVA17; where=$dir/app; flags=(-jar app.jar) ;;
+      cds17)
+        java=$JAVA17; where=$dir/app
+        rm -f "$dir/app/app.jsa"
+        train "$JAVA17" "$dir/app" -XX:ArchiveClassesAtExit=app.jsa
+        flags=(-XX:SharedArchiveFile=app.jsa -jar app.jar) ;;
+      extracted25) java=$JAVA25; where=$dir/app; flags=(-jar app.jar) ;;
+      aot25)
+        java=$JAVA25; where=$dir/app
+        rm -f "$dir/app/app.aot"
+        train "$JAVA25" "$dir/app" -XX:AOTCacheOutput=app.aot
+        flags=(-XX:AOTCache=app.aot -jar app.jar) ;;
+      *) echo "unknown mode $mode (jar17 extracted17 cds17 extracted25 aot25)" >&2; exit 1 ;;
+    esac
+    for run in $(seq 1 "$RUNS"); do
+      load1=$(cut -d' ' -f1 /proc/loadavg)
+      read -r ms rss < <(time_to_ready "$java" "$where" "${flags[@]}")
+      printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$app" "$mode" "$run" "$load1" "$ms" "$rss" | tee -a "$RAW"
+    done
+  done
+done
+
+echo
+echo "Raw results: $RAW"
+awk -F'\t' '
+NR == 1 { next }
+{ key = $1 " " $2; if (!(key in n)) order[++count] = key; n[key]++; v[key, n[key]] = $5; l[key] = l[key] " " $4
+  r[key] = $6 }
+END {
+  print "| app | mode | runs | load1 | ready ms median [min-max] | RSS at ready MiB |"
+  print "|---|---|---|---|---|---|"
+  for (i = 1; i <= count; i++) {
+    k = order[i]; m = n[k]
+    for (a = 1; a <= m; a++) for (b = a + 1; b <= m; b++) if (v[k, b] < v[k, a]) { t = v[k, a]; v[k, a] = v[k, b]; v[k, b] = t }
+    split(k, parts, " ")
+    printf "| %s | %s | %d | %s | %d [%d-%d] | %s |\n", parts[1], parts[2], m, l[k], v[k, int((m + 1) / 2)], v[k, 1], v[k, m], r[k]
+  }
+}' "$RAW"
