@@ -4,7 +4,10 @@ import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 
-/** The pixel pipeline service: Pub/Sub pushes of load balancer logs in, one row per pixel hit out. */
+/**
+ * The pixel pipeline service: Pub/Sub pushes of load balancer logs in, one row per pixel
+ * hit out.
+ */
 @SpringBootApplication
 @ConfigurationPropertiesScan
 public class PixelPipelineApplication {

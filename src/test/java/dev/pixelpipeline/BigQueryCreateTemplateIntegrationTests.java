@@ -15,7 +15,10 @@ import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** With {@code pipeline.bigquery.create-template=true} a missing template table is created from the row schema. */
+/**
+ * With {@code pipeline.bigquery.create-template=true} a missing template table is created
+ * from the row schema.
+ */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "pipeline.embedded.path=:memory:", "pipeline.bigquery.create-template=true" })
 class BigQueryCreateTemplateIntegrationTests {
@@ -41,8 +44,10 @@ class BigQueryCreateTemplateIntegrationTests {
 
 	@Test
 	void missingTemplateIsCreatedAndReadinessGoesUp() throws Exception {
-		// The health check creates the template in the background and waits at most health-timeout for BigQuery,
-		// so on a loaded machine the first probes may still see it DOWN: probe as Cloud Run's startup probe would.
+		// The health check creates the template in the background and waits at most
+		// health-timeout for BigQuery,
+		// so on a loaded machine the first probes may still see it DOWN: probe as Cloud
+		// Run's startup probe would.
 		HttpClient client = HttpClient.newHttpClient();
 		HttpRequest probe = HttpRequest
 			.newBuilder(URI.create("http://127.0.0.1:" + this.port + "/actuator/health/readiness"))

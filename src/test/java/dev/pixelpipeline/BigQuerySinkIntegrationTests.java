@@ -33,15 +33,17 @@ import org.springframework.test.context.DynamicPropertySource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The whole service with {@code pipeline.sink=bigquery}, the real BigQuery client and {@link BigQueryServer} standing
- * in for BigQuery: what each push becomes, how pushes share inserts, and what Pub/Sub hears when BigQuery fails.
+ * The whole service with {@code pipeline.sink=bigquery}, the real BigQuery client and
+ * {@link BigQueryServer} standing in for BigQuery: what each push becomes, how pushes
+ * share inserts, and what Pub/Sub hears when BigQuery fails.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "pipeline.embedded.path=:memory:", "pipeline.push.deadline=5s",
-				"pipeline.bigquery.batch.writers=2",
-				"pipeline.bigquery.retry.initial-backoff=20ms", "pipeline.bigquery.retry.max-backoff=200ms",
+				"pipeline.bigquery.batch.writers=2", "pipeline.bigquery.retry.initial-backoff=20ms",
+				"pipeline.bigquery.retry.max-backoff=200ms",
 				"management.endpoint.health.group.readiness.show-details=always",
-				// Few request threads, no virtual threads: a push that held its thread while waiting would show.
+				// Few request threads, no virtual threads: a push that held its thread
+				// while waiting would show.
 				"server.tomcat.threads.max=16", "spring.threads.virtual.enabled=false" })
 class BigQuerySinkIntegrationTests {
 
@@ -133,7 +135,8 @@ class BigQuerySinkIntegrationTests {
 
 	@Test
 	void concurrentPushesShareInsertCallsAndEveryRowArrivesOnce() throws Exception {
-		// BigQuery takes a while to answer: while both writers wait, arriving pushes gather for the next insert.
+		// BigQuery takes a while to answer: while both writers wait, arriving pushes
+		// gather for the next insert.
 		server.answerAlways(Answer.ok().after(Duration.ofSeconds(1)));
 		ExecutorService clients = Executors.newFixedThreadPool(64);
 		try {
@@ -158,8 +161,10 @@ class BigQuerySinkIntegrationTests {
 
 	@Test
 	void aThousandConcurrentPushesWaitWithoutHoldingARequestThread() {
-		// Each insert is answered after a while, so both writers are soon busy and pushes pile up in the sink.
-		// Were a push holding one of the 16 request threads while it waits, no insert could carry more than 16 rows.
+		// Each insert is answered after a while, so both writers are soon busy and pushes
+		// pile up in the sink.
+		// Were a push holding one of the 16 request threads while it waits, no insert
+		// could carry more than 16 rows.
 		server.answerAlways(Answer.ok().after(Duration.ofMillis(400)));
 		List<CompletableFuture<HttpResponse<Void>>> answers = IntStream.range(0, 1000)
 			.mapToObj((i) -> http.sendAsync(pushRequest("many-" + i, "u" + (i % 2)),

@@ -17,8 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Runs {@code deploy/setup.sh --dry-run} and {@code deploy/teardown.sh --dry-run} with fixed names and checks the
- * commands they would run, in dependency order; runs shellcheck on the scripts where it is installed.
+ * Runs {@code deploy/setup.sh --dry-run} and {@code deploy/teardown.sh --dry-run} with
+ * fixed names and checks the commands they would run, in dependency order; runs
+ * shellcheck on the scripts where it is installed.
  */
 class DeployScriptTests {
 
@@ -36,11 +37,13 @@ class DeployScriptTests {
 		List<String> changes = result.changes();
 
 		assertOrder(changes, "gcloud services enable", "gcloud storage buckets create gs://demo-project-pixel",
-				"gcloud storage cp " + Paths.get("").toAbsolutePath().resolve("pixel.png") + " gs://demo-project-pixel/pixel.png",
+				"gcloud storage cp " + Paths.get("").toAbsolutePath().resolve("pixel.png")
+						+ " gs://demo-project-pixel/pixel.png",
 				"gcloud compute backend-buckets create pixel-backend --gcs-bucket-name=demo-project-pixel --enable-cdn",
 				"gcloud compute url-maps create demo-map --default-backend-bucket=pixel-backend",
 				"gcloud compute target-http-proxies create pixel-http-proxy --url-map=demo-map",
-				"gcloud compute forwarding-rules create pixel-http", "gcloud compute ssl-certificates create pixel-cert",
+				"gcloud compute forwarding-rules create pixel-http",
+				"gcloud compute ssl-certificates create pixel-cert",
 				"gcloud compute target-https-proxies create pixel-https-proxy",
 				"gcloud compute forwarding-rules create pixel-https", "gcloud pubsub topics create pixel-lb-logs",
 				"gcloud pubsub topics create pixel-dead-letter", "gcloud logging sinks create pixel-lb-logs",
@@ -54,17 +57,17 @@ class DeployScriptTests {
 				"gcloud pubsub subscriptions add-iam-policy-binding pixel-pipeline-push",
 				"gcloud monitoring dashboards create", "gcloud alpha monitoring policies create");
 
-		assertThat(line(changes, "gcloud logging sinks create")).contains(
-				"'--log-filter=resource.type=\"http_load_balancer\" AND resource.labels.url_map_name=\"demo-map\"'")
+		assertThat(line(changes, "gcloud logging sinks create"))
+			.contains(
+					"'--log-filter=resource.type=\"http_load_balancer\" AND resource.labels.url_map_name=\"demo-map\"'")
 			.contains("pubsub.googleapis.com/projects/demo-project/topics/pixel-lb-logs");
 		assertThat(line(changes, "gcloud pubsub subscriptions create pixel-pipeline-push")).contains(
 				"--push-endpoint=https://demo-service-url.run.app/pubsub/push",
 				"--push-auth-service-account=pixel-pipeline-push@demo-project.iam.gserviceaccount.com",
 				"--push-auth-token-audience=demo-service-push", "--ack-deadline=30", "--min-retry-delay=10s",
 				"--max-retry-delay=600s", "--dead-letter-topic=pixel-dead-letter", "--max-delivery-attempts=10");
-		assertThat(line(changes, "mk --table")).endsWith(
-				"demo-project:pixel_tracking.pixel " + Paths.get("").toAbsolutePath()
-					.resolve("src/main/resources/bigquery/pixel-template-schema.json"));
+		assertThat(line(changes, "mk --table")).endsWith("demo-project:pixel_tracking.pixel "
+				+ Paths.get("").toAbsolutePath().resolve("src/main/resources/bigquery/pixel-template-schema.json"));
 		assertThat(changes).contains(
 				"gcloud projects add-iam-policy-binding demo-project --member=serviceAccount:pixel-pipeline-run@demo-project.iam.gserviceaccount.com --role=roles/monitoring.metricWriter --condition=None --quiet",
 				"gcloud projects add-iam-policy-binding demo-project --member=serviceAccount:pixel-pipeline-run@demo-project.iam.gserviceaccount.com --role=roles/logging.logWriter --condition=None --quiet",
@@ -77,7 +80,8 @@ class DeployScriptTests {
 		assertThat(changes).as("no project-wide editor or owner role")
 			.noneMatch((line) -> line.contains("roles/editor") || line.contains("roles/owner"));
 
-		// Every create is preceded by its read-only check, so a re-run changes nothing that exists.
+		// Every create is preceded by its read-only check, so a re-run changes nothing
+		// that exists.
 		List<String> lines = result.lines();
 		for (int i = 0; i < lines.size(); i++) {
 			String line = lines.get(i);
@@ -89,11 +93,12 @@ class DeployScriptTests {
 
 		// The Cloud Run manifest as applied: every placeholder filled in.
 		String manifest = result.output();
-		assertThat(manifest).contains("image: europe-west4-docker.pkg.dev/demo-project/pixel/pixel-pipeline:latest",
-				"serviceAccountName: pixel-pipeline-run@demo-project.iam.gserviceaccount.com",
-				"run.googleapis.com/custom-audiences: '[\"demo-service-push\"]'",
-				"value: projects/demo-project/topics/pixel-dead-letter", "containerConcurrency: 80",
-				"timeoutSeconds: 60", "name: demo-service", "value: \"_{user_id}_{date}\"")
+		assertThat(manifest)
+			.contains("image: europe-west4-docker.pkg.dev/demo-project/pixel/pixel-pipeline:latest",
+					"serviceAccountName: pixel-pipeline-run@demo-project.iam.gserviceaccount.com",
+					"run.googleapis.com/custom-audiences: '[\"demo-service-push\"]'",
+					"value: projects/demo-project/topics/pixel-dead-letter", "containerConcurrency: 80",
+					"timeoutSeconds: 60", "name: demo-service", "value: \"_{user_id}_{date}\"")
 			.containsPattern("name: GOOGLE_CLOUD_PROJECT\\n#\\s+value: demo-project\\n")
 			.doesNotContainPattern("\\$\\{[A-Z_]+\\}");
 	}
@@ -101,10 +106,11 @@ class DeployScriptTests {
 	@Test
 	void setupDryRunWithoutDomainCreatesNoCertificateAndImportsTheProjectsMonitoringFiles() throws Exception {
 		Path monitoring = Paths.get("deploy/monitoring").toAbsolutePath();
-		Result result = run(List.of("deploy/setup.sh", "--dry-run"),
-				Map.of("DOMAIN", "", "BUILD_IMAGE", "false", "MONITORING_DIR", monitoring.toString(), "TABLE_SUFFIX", ""));
+		Result result = run(List.of("deploy/setup.sh", "--dry-run"), Map.of("DOMAIN", "", "BUILD_IMAGE", "false",
+				"MONITORING_DIR", monitoring.toString(), "TABLE_SUFFIX", ""));
 		assertThat(result.exitCode()).as(result.output()).isZero();
-		assertThat(result.changes()).noneMatch((line) -> line.contains("ssl-certificates") || line.contains("https-proxy"))
+		assertThat(result.changes())
+			.noneMatch((line) -> line.contains("ssl-certificates") || line.contains("https-proxy"))
 			.noneMatch((line) -> line.contains("gcloud builds submit"));
 		assertThat(line(result.changes(), "mk --table")).as("a single table is partitioned and clustered")
 			.contains("--time_partitioning_type=DAY --time_partitioning_field=event_time --clustering_fields=user_id");
@@ -142,7 +148,8 @@ class DeployScriptTests {
 			.noneMatch((line) -> line.contains("gcloud storage rm"));
 
 		Result all = run(List.of("deploy/teardown.sh", "--dry-run"), Map.of("DELETE_DATA", "true"));
-		assertThat(all.changes()).contains("bq --project_id=demo-project rm -r -f --dataset demo-project:pixel_tracking",
+		assertThat(all.changes()).contains(
+				"bq --project_id=demo-project rm -r -f --dataset demo-project:pixel_tracking",
 				"gcloud storage rm --recursive gs://demo-project-pixel --project=demo-project");
 	}
 
@@ -218,8 +225,9 @@ class DeployScriptTests {
 		ProcessBuilder builder = new ProcessBuilder(full).redirectErrorStream(true);
 		Map<String, String> environment = builder.environment();
 		environment.keySet()
-			.removeIf((name) -> List.of("BUCKET", "DATASET", "TOPIC", "IMAGE", "SUBSCRIPTION", "MONITORING_DIR",
-					"DELETE_DATA", "BUILD_IMAGE", "SCHEMA_FILE")
+			.removeIf((name) -> List
+				.of("BUCKET", "DATASET", "TOPIC", "IMAGE", "SUBSCRIPTION", "MONITORING_DIR", "DELETE_DATA",
+						"BUILD_IMAGE", "SCHEMA_FILE")
 				.contains(name));
 		environment.putAll(ENV);
 		environment.put("MONITORING_DIR", this.temp.resolve("no-monitoring").toString());

@@ -24,9 +24,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * Lints and renders the Helm chart with the real Helm library and checks the manifests it produces, for the defaults
- * and for non-default values. An integration test (failsafe): the Helm library runs natively in-process and starts a
- * Spring context, and in surefire's shared JVM that breaks Jazzer's fuzz tests that run after it.
+ * Lints and renders the Helm chart with the real Helm library and checks the manifests it
+ * produces, for the defaults and for non-default values. An integration test (failsafe):
+ * the Helm library runs natively in-process and starts a Spring context, and in
+ * surefire's shared JVM that breaks Jazzer's fuzz tests that run after it.
  */
 class HelmChartIntegrationTests {
 
@@ -39,8 +40,8 @@ class HelmChartIntegrationTests {
 	void lintIsClean() {
 		LintResult result = new Helm(CHART).lint().strict().call();
 		assertThat(result.isFailed()).as("helm lint --strict: %s", result.getMessages()).isFalse();
-		assertThat(result.getMessages()).noneMatch((message) -> message.contains("[ERROR]")
-				|| message.contains("[WARNING]"));
+		assertThat(result.getMessages())
+			.noneMatch((message) -> message.contains("[ERROR]") || message.contains("[WARNING]"));
 	}
 
 	@Test
@@ -182,7 +183,8 @@ class HelmChartIntegrationTests {
 				.isEqualTo("false");
 			assertThat(environment.getProperty("pipeline.ingest.mode")).isEqualTo("pull");
 			assertThat(environment.getProperty("pipeline.bigquery.project-id")).isEqualTo("demo-project");
-			assertThat(environment.getProperty("pipeline.read-api.enabled")).as("from the gcp profile").isEqualTo("false");
+			assertThat(environment.getProperty("pipeline.read-api.enabled")).as("from the gcp profile")
+				.isEqualTo("false");
 		}
 	}
 
@@ -194,7 +196,8 @@ class HelmChartIntegrationTests {
 
 	@Test
 	void hpaBoundsFollowTheValues() {
-		Manifests manifests = render(template().set("autoscaling.minReplicas", "4").set("autoscaling.maxReplicas", "25"));
+		Manifests manifests = render(
+				template().set("autoscaling.minReplicas", "4").set("autoscaling.maxReplicas", "25"));
 		Map<String, Object> hpa = manifests.one("HorizontalPodAutoscaler");
 		assertThat(at(hpa, "spec.minReplicas")).isEqualTo(4);
 		assertThat(at(hpa, "spec.maxReplicas")).isEqualTo(25);
@@ -211,8 +214,7 @@ class HelmChartIntegrationTests {
 		assertThatThrownBy(() -> template().withValuesFile(values).call()).hasMessageContaining("values don't meet")
 			.hasMessageContaining("mode")
 			.hasMessageContaining("replicaCount");
-		assertThatThrownBy(() -> template().set("unknownSetting", "x").call())
-			.hasMessageContaining("unknownSetting");
+		assertThatThrownBy(() -> template().set("unknownSetting", "x").call()).hasMessageContaining("unknownSetting");
 	}
 
 	@Test
@@ -262,7 +264,10 @@ class HelmChartIntegrationTests {
 		return result;
 	}
 
-	/** The value at a dotted path ({@code \.} for a dot inside a key), or null where any step is missing. */
+	/**
+	 * The value at a dotted path ({@code \.} for a dot inside a key), or null where any
+	 * step is missing.
+	 */
 	private static Object at(Map<String, Object> root, String path) {
 		Object current = root;
 		for (String key : path.split("(?<!\\\\)\\.")) {

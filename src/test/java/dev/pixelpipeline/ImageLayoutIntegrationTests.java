@@ -30,9 +30,10 @@ import org.springframework.util.FileSystemUtils;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Proves the container image's layout without a Docker engine: repeats the Dockerfile's extraction, layer copies,
- * AOT/CDS training run and ENTRYPOINT on the packaged jar, starts the app from that layout, waits for readiness, stores
- * a pixel hit, and measures time-to-ready with and without the archive.
+ * Proves the container image's layout without a Docker engine: repeats the Dockerfile's
+ * extraction, layer copies, AOT/CDS training run and ENTRYPOINT on the packaged jar,
+ * starts the app from that layout, waits for readiness, stores a pixel hit, and measures
+ * time-to-ready with and without the archive.
  */
 class ImageLayoutIntegrationTests {
 
@@ -70,7 +71,8 @@ class ImageLayoutIntegrationTests {
 		assertThat(extract).as("extract command").contains("extract", "--layers");
 		run(java.substitute(extract), builder, Map.of(), "extract");
 
-		// The runtime stage: ordered layer copies from the extract stage, then the files from the build context.
+		// The runtime stage: ordered layer copies from the extract stage, then the files
+		// from the build context.
 		Stage runtime = dockerfile.last();
 		assertThat(runtime.user()).as("USER of the runtime stage").matches("[1-9][0-9]*(:[0-9]+)?");
 		Path app = Files.createDirectories(this.temp.resolve("app"));
@@ -91,7 +93,8 @@ class ImageLayoutIntegrationTests {
 		assertThat(app.resolve("app.jar")).as("launchable jar of the application layer").exists();
 		assertThat(app.resolve("lib")).as("dependency jars").isNotEmptyDirectory();
 
-		// The training run, exactly as the Dockerfile's exec-form RUN says (CDS flags on a JDK without AOT caches).
+		// The training run, exactly as the Dockerfile's exec-form RUN says (CDS flags on
+		// a JDK without AOT caches).
 		List<String> training = runtime.execRun();
 		run(java.substitute(training), app, Map.of(), "training");
 		List<String> entrypoint = runtime.entrypoint();
@@ -132,10 +135,9 @@ class ImageLayoutIntegrationTests {
 			Duration toReady = Duration.ofNanos(System.nanoTime() - started);
 			assertThat(ready).as("readiness UP from the image layout (%s); log:%n%s", name, tail(log)).isTrue();
 
-			HttpResponse<byte[]> pixel = this.http.send(
-					HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/pixel.png?user_id=layout&type=" + name))
-						.build(),
-					HttpResponse.BodyHandlers.ofByteArray());
+			HttpResponse<byte[]> pixel = this.http.send(HttpRequest
+				.newBuilder(URI.create("http://127.0.0.1:" + port + "/pixel.png?user_id=layout&type=" + name))
+				.build(), HttpResponse.BodyHandlers.ofByteArray());
 			assertThat(pixel.statusCode()).isEqualTo(200);
 			assertThat(pixel.headers().firstValue("Content-Type")).hasValue("image/png");
 			HttpResponse<String> events = this.http.send(
@@ -188,8 +190,7 @@ class ImageLayoutIntegrationTests {
 
 	private static Path packagedJar() throws IOException {
 		try (Stream<Path> files = Files.list(Paths.get("target"))) {
-			List<Path> jars = files
-				.filter((path) -> path.getFileName().toString().matches("pixel-pipeline-.*\\.jar"))
+			List<Path> jars = files.filter((path) -> path.getFileName().toString().matches("pixel-pipeline-.*\\.jar"))
 				.filter((path) -> !path.getFileName().toString().endsWith("-plain.jar"))
 				.toList();
 			assertThat(jars).as("the repackaged jar in target/ (run with ./mvnw verify)").hasSize(1);
@@ -283,9 +284,10 @@ class ImageLayoutIntegrationTests {
 	}
 
 	/**
-	 * The JVM that stands in for the image's: the one named by {@code -Dimage-layout.java-home}, else Java 25 with its
-	 * AOT cache where installed, else the JVM running the tests; below Java 25 a dynamic CDS archive replaces the AOT
-	 * cache flags.
+	 * The JVM that stands in for the image's: the one named by
+	 * {@code -Dimage-layout.java-home}, else Java 25 with its AOT cache where installed,
+	 * else the JVM running the tests; below Java 25 a dynamic CDS archive replaces the
+	 * AOT cache flags.
 	 */
 	record JavaRuntime(Path javaHome, boolean aotCache) {
 

@@ -28,9 +28,10 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The live local page in a real headless Chromium: it loads without console errors, and a hit on the local pixel
- * shows up on it by itself. Skipped, with the reason printed, only where no Chromium or chromedriver is installed
- * ({@code .ci/run} installs Debian's {@code chromium} and {@code chromium-driver}).
+ * The live local page in a real headless Chromium: it loads without console errors, and a
+ * hit on the local pixel shows up on it by itself. Skipped, with the reason printed, only
+ * where no Chromium or chromedriver is installed ({@code .ci/run} installs Debian's
+ * {@code chromium} and {@code chromium-driver}).
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "pipeline.embedded.path=:memory:" })
@@ -38,7 +39,8 @@ class LocalPageIntegrationTests {
 
 	private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
 
-	private static final List<Path> CHROMIUM = List.of(Path.of("/usr/bin/chromium"), Path.of("/usr/bin/chromium-browser"));
+	private static final List<Path> CHROMIUM = List.of(Path.of("/usr/bin/chromium"),
+			Path.of("/usr/bin/chromium-browser"));
 
 	@LocalServerPort
 	int port;
@@ -93,8 +95,7 @@ class LocalPageIntegrationTests {
 		assertThat(this.browser.findElements(By.cssSelector("#chart rect.bar"))).hasSize(60);
 
 		String user = "page" + UUID.randomUUID().toString().substring(0, 8);
-		assertThat(traffic.get("/pixel.png?user_id=" + user + "&type=click&order_id=o-42").statusCode())
-			.isEqualTo(200);
+		assertThat(traffic.get("/pixel.png?user_id=" + user + "&type=click&order_id=o-42").statusCode()).isEqualTo(200);
 		// No reload: the page polls the read API and must draw the new row itself.
 		wait.until((driver) -> driver.findElement(By.id("events")).getText().contains(user));
 		wait.until((driver) -> driver.findElement(By.id("tables")).getText().contains("pixel_" + user + "_"));

@@ -30,8 +30,9 @@ import tools.jackson.databind.json.JsonMapper;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Starts the app, sends every kind of traffic, and checks what operators see: the Prometheus scrape, the health
- * probes, and that the dashboards and alerts in {@code deploy/} name only metrics the app emits.
+ * Starts the app, sends every kind of traffic, and checks what operators see: the
+ * Prometheus scrape, the health probes, and that the dashboards and alerts in
+ * {@code deploy/} name only metrics the app emits.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "pipeline.embedded.path=:memory:" })
@@ -66,9 +67,11 @@ class ObservabilityIntegrationTests {
 		assertThat(scrape.statusCode()).isEqualTo(200);
 		Map<String, Double> samples = samples(scrape.body());
 		assertThat(samples.get("pixel_events_received_total{delivery=\"local-pixel\",revision=\"local\","
-				+ "service=\"pixel-pipeline\"}")).isGreaterThanOrEqualTo(1);
+				+ "service=\"pixel-pipeline\"}"))
+			.isGreaterThanOrEqualTo(1);
 		assertThat(samples.get("pixel_events_received_total{delivery=\"push-wrapped\",revision=\"local\","
-				+ "service=\"pixel-pipeline\"}")).isGreaterThanOrEqualTo(3);
+				+ "service=\"pixel-pipeline\"}"))
+			.isGreaterThanOrEqualTo(3);
 		assertThat(sum(samples, "pixel_events_stored_total{", "sink=\"embedded\"")).isGreaterThanOrEqualTo(2);
 		assertThat(sum(samples, "pixel_events_ignored_total{", "reason=\"other_path\"")).isGreaterThanOrEqualTo(1);
 		assertThat(sum(samples, "pixel_events_bad_total{", "reason=\"not_json\"")).isGreaterThanOrEqualTo(1);
@@ -79,9 +82,10 @@ class ObservabilityIntegrationTests {
 		assertThat(sum(samples, "pixel_sink_batch_rows_sum{", "sink=\"embedded\"")).isGreaterThanOrEqualTo(1);
 		assertThat(sum(samples, "pixel_push_responses_total{", "status=\"204\"")).isGreaterThanOrEqualTo(3);
 		assertThat(sum(samples, "pixel_push_responses_total{", "status=\"400\"")).isGreaterThanOrEqualTo(1);
-		// Pre-registered at zero so that the 5xx ratio has its series before the first failure.
-		assertThat(samples).containsKey(
-				"pixel_push_responses_total{revision=\"local\",service=\"pixel-pipeline\",status=\"503\"}");
+		// Pre-registered at zero so that the 5xx ratio has its series before the first
+		// failure.
+		assertThat(samples)
+			.containsKey("pixel_push_responses_total{revision=\"local\",service=\"pixel-pipeline\",status=\"503\"}");
 		assertThat(sum(samples, "pixel_pubsub_delivery_attempt_count{", "")).isGreaterThanOrEqualTo(1);
 		assertThat(sum(samples, "pixel_pubsub_delivery_attempt_max{", "")).isEqualTo(2);
 	}
@@ -147,9 +151,10 @@ class ObservabilityIntegrationTests {
 	}
 
 	/**
-	 * The metric types micrometer-registry-stackdriver writes for the app's pixel meters: the name with its
-	 * naming convention (dots become slashes) under {@code custom.googleapis.com/}, and for timers and summaries
-	 * the distribution plus {@code /max}, {@code /count} and one {@code /pNN} per published percentile.
+	 * The metric types micrometer-registry-stackdriver writes for the app's pixel meters:
+	 * the name with its naming convention (dots become slashes) under
+	 * {@code custom.googleapis.com/}, and for timers and summaries the distribution plus
+	 * {@code /max}, {@code /count} and one {@code /pNN} per published percentile.
 	 */
 	private Set<String> cloudMonitoringTypes() {
 		StackdriverNamingConvention convention = new StackdriverNamingConvention();
@@ -172,7 +177,10 @@ class ObservabilityIntegrationTests {
 		return types;
 	}
 
-	/** The meter a Cloud Monitoring type or Prometheus series comes from, to check coverage. */
+	/**
+	 * The meter a Cloud Monitoring type or Prometheus series comes from, to check
+	 * coverage.
+	 */
 	private static String meterName(String reference) {
 		return reference.replaceAll("/(max|count|p\\d+)$", "").replace('/', '.');
 	}

@@ -11,7 +11,10 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Base64;
 
-/** Builds real-shaped load balancer LogEntries and Pub/Sub push bodies, and sends them over HTTP, for tests. */
+/**
+ * Builds real-shaped load balancer LogEntries and Pub/Sub push bodies, and sends them
+ * over HTTP, for tests.
+ */
 public final class Pushes {
 
 	/** Today's table date, as the table suffix has it. */
@@ -22,7 +25,9 @@ public final class Pushes {
 	private Pushes() {
 	}
 
-	/** A LogEntry of a GET for {@code requestUrl}, as an HTTP(S) load balancer logs it. */
+	/**
+	 * A LogEntry of a GET for {@code requestUrl}, as an HTTP(S) load balancer logs it.
+	 */
 	public static String logEntry(String insertId, String requestUrl) {
 		return "{\"insertId\":" + quote(insertId) + ",\"timestamp\":\"" + Instant.now() + "\",\"httpRequest\":{"
 				+ "\"requestMethod\":\"GET\",\"requestUrl\":" + quote(requestUrl) + ",\"status\":200,"
@@ -48,7 +53,10 @@ public final class Pushes {
 		return "pixel_" + userId + "_" + TABLE_DATE.format(Instant.now());
 	}
 
-	/** POSTs {@code body} to {@code /pubsub/push}, with {@code Authorization} when {@code authorization} is set. */
+	/**
+	 * POSTs {@code body} to {@code /pubsub/push}, with {@code Authorization} when
+	 * {@code authorization} is set.
+	 */
 	public static HttpResponse<String> push(int port, String body, String authorization) throws Exception {
 		HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/pubsub/push"))
 			.timeout(Duration.ofSeconds(20))

@@ -14,8 +14,9 @@ import tools.jackson.databind.json.JsonMapper;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * With the store gone, readiness says DOWN (503) so the platform stops sending traffic, while liveness stays UP
- * (200) so the process is not restarted for an outage it cannot fix.
+ * With the store gone, readiness says DOWN (503) so the platform stops sending traffic,
+ * while liveness stays UP (200) so the process is not restarted for an outage it cannot
+ * fix.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "pipeline.embedded.path=:memory:" })

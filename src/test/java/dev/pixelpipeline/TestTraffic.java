@@ -11,7 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 
-/** Real HTTP traffic against a running app: local pixel hits and Pub/Sub pushes of the fixtures. */
+/**
+ * Real HTTP traffic against a running app: local pixel hits and Pub/Sub pushes of the
+ * fixtures.
+ */
 final class TestTraffic {
 
 	private final HttpClient client = HttpClient.newHttpClient();

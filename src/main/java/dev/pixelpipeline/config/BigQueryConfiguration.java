@@ -17,15 +17,19 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.util.StringUtils;
 
 /**
- * Wires the BigQuery store when {@code pipeline.sink=bigquery}: the client, the batch writer behind a
- * {@link BatchingSink}, the template table check at start-up and the readiness indicator {@code bigQuery}. Bad rows
- * still go to the embedded store's {@code _bad_rows} table unless another {@code BadRowSink} is configured.
+ * Wires the BigQuery store when {@code pipeline.sink=bigquery}: the client, the batch
+ * writer behind a {@link BatchingSink}, the template table check at start-up and the
+ * readiness indicator {@code bigQuery}. Bad rows still go to the embedded store's
+ * {@code _bad_rows} table unless another {@code BadRowSink} is configured.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(name = "pipeline.sink", havingValue = "bigquery")
 class BigQueryConfiguration {
 
-	/** The client: one attempt per call, bounded timeouts; {@link BigQueryBatchWriter} owns the retries. */
+	/**
+	 * The client: one attempt per call, bounded timeouts; {@link BigQueryBatchWriter}
+	 * owns the retries.
+	 */
 	@Bean
 	BigQuery bigQueryClient(PipelineProperties properties) {
 		PipelineProperties.BigQuery settings = properties.bigquery();
@@ -69,7 +73,10 @@ class BigQueryConfiguration {
 				suffix == null || suffix.isEmpty());
 	}
 
-	/** Contributes {@code bigQuery} to health; application.yml puts it in the readiness group only. */
+	/**
+	 * Contributes {@code bigQuery} to health; application.yml puts it in the readiness
+	 * group only.
+	 */
 	@Bean(destroyMethod = "close")
 	BigQueryHealthIndicator bigQueryHealthIndicator(BigQueryTemplateTable bigQueryTemplateTable,
 			BigQueryBatchWriter bigQueryBatchWriter, PipelineProperties properties) {

@@ -17,10 +17,11 @@ import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
 
 /**
- * Readiness of the BigQuery store: the dataset and template table exist with every column (created first when
- * {@code pipeline.bigquery.create-template} is on), and inserts have not recently hit a missing table or a denied
- * permission. Waits at most {@code pipeline.bigquery.health-timeout}. Never part of liveness: a BigQuery outage must
- * not restart the service.
+ * Readiness of the BigQuery store: the dataset and template table exist with every column
+ * (created first when {@code pipeline.bigquery.create-template} is on), and inserts have
+ * not recently hit a missing table or a denied permission. Waits at most
+ * {@code pipeline.bigquery.health-timeout}. Never part of liveness: a BigQuery outage
+ * must not restart the service.
  */
 class BigQueryHealthIndicator extends AbstractHealthIndicator {
 
@@ -44,7 +45,8 @@ class BigQueryHealthIndicator extends AbstractHealthIndicator {
 		this.createTemplate = createTemplate;
 		this.timeout = timeout;
 		AtomicInteger threads = new AtomicInteger();
-		// Its own threads: a check that outlives its timeout must not hold up anything else.
+		// Its own threads: a check that outlives its timeout must not hold up anything
+		// else.
 		this.executor = Executors.newCachedThreadPool((task) -> {
 			Thread thread = new Thread(task, "bigquery-health-" + threads.incrementAndGet());
 			thread.setDaemon(true);
@@ -56,7 +58,10 @@ class BigQueryHealthIndicator extends AbstractHealthIndicator {
 		this.executor.shutdownNow();
 	}
 
-	/** Checks (and with create-template, creates) the template table and logs what it found; never throws. */
+	/**
+	 * Checks (and with create-template, creates) the template table and logs what it
+	 * found; never throws.
+	 */
 	CompletableFuture<BigQueryTemplateTable.Check> checkAtStartup() {
 		return CompletableFuture.supplyAsync(this::checkOrCreate, this.executor).handle((check, ex) -> {
 			if (ex != null) {

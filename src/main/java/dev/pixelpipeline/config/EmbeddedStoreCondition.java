@@ -6,9 +6,11 @@ import org.springframework.core.type.AnnotatedTypeMetadata;
 import org.springframework.util.StringUtils;
 
 /**
- * Matches when the embedded DuckDB store has work to do: it stores the good rows ({@code pipeline.sink=embedded}, the
- * default) or the bad rows (no {@code pipeline.dead-letter.topic}). In production, with BigQuery and a dead-letter
- * topic, no database file is opened, so the container can run with a read-only root filesystem.
+ * Matches when the embedded DuckDB store has work to do: it stores the good rows
+ * ({@code pipeline.sink=embedded}, the default) or the bad rows (no
+ * {@code pipeline.dead-letter.topic}). In production, with BigQuery and a dead-letter
+ * topic, no database file is opened, so the container can run with a read-only root
+ * filesystem.
  */
 public class EmbeddedStoreCondition implements Condition {
 

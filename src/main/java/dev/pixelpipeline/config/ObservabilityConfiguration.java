@@ -12,12 +12,15 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.util.StringUtils;
 
 /**
- * Metrics wiring beyond Boot's: the {@code instance} label of the Cloud Monitoring series.
+ * Metrics wiring beyond Boot's: the {@code instance} label of the Cloud Monitoring
+ * series.
  *
- * <p>{@code service} and {@code revision} are common tags of every registry ({@code management.metrics.tags} in
- * {@code application.yml}, from Cloud Run's {@code K_SERVICE} and {@code K_REVISION}). {@code instance} goes to
- * Cloud Monitoring only: Prometheus sets its own {@code instance} label per scrape target, and an exported one would
- * clash with it.
+ * <p>
+ * {@code service} and {@code revision} are common tags of every registry
+ * ({@code management.metrics.tags} in {@code application.yml}, from Cloud Run's
+ * {@code K_SERVICE} and {@code K_REVISION}). {@code instance} goes to Cloud Monitoring
+ * only: Prometheus sets its own {@code instance} label per scrape target, and an exported
+ * one would clash with it.
  */
 @Configuration(proxyBeanMethods = false)
 class ObservabilityConfiguration {

@@ -30,7 +30,8 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 
 /**
- * Wires the pipeline: parser, table rules, the sink chosen by {@code pipeline.sink}, bad rows, and the processor.
+ * Wires the pipeline: parser, table rules, the sink chosen by {@code pipeline.sink}, bad
+ * rows, and the processor.
  */
 @Configuration(proxyBeanMethods = false)
 class PipelineConfiguration {
@@ -81,8 +82,9 @@ class PipelineConfiguration {
 	}
 
 	/**
-	 * Bad rows go to the dead-letter topic when {@code pipeline.dead-letter.topic} is set, else to the embedded
-	 * store's {@code _bad_rows} table, whichever sink stores good rows.
+	 * Bad rows go to the dead-letter topic when {@code pipeline.dead-letter.topic} is
+	 * set, else to the embedded store's {@code _bad_rows} table, whichever sink stores
+	 * good rows.
 	 */
 	@Bean
 	@ConditionalOnMissingBean
@@ -107,7 +109,10 @@ class PipelineConfiguration {
 		return new DeadLetterBadRowSink(operations, deadLetter.topic(), timeout);
 	}
 
-	/** Pull mode needs the Pub/Sub client; say so instead of starting a service that pulls nothing. */
+	/**
+	 * Pull mode needs the Pub/Sub client; say so instead of starting a service that pulls
+	 * nothing.
+	 */
 	@Bean
 	@ConditionalOnProperty(name = "pipeline.ingest.mode", havingValue = "pull")
 	InitializingBean pullModeNeedsThePubSubClient(Environment environment) {
@@ -121,8 +126,9 @@ class PipelineConfiguration {
 	}
 
 	/**
-	 * Flushes the batching sinks on shutdown, after the web server stopped taking pushes and waited for those in
-	 * flight, but before it closes their connections: rows that cannot be written in time are answered 503.
+	 * Flushes the batching sinks on shutdown, after the web server stopped taking pushes
+	 * and waited for those in flight, but before it closes their connections: rows that
+	 * cannot be written in time are answered 503.
 	 */
 	@Bean
 	SinkShutdown sinkShutdown(ObjectProvider<BatchingSink> sinks, PipelineProperties properties) {

@@ -17,8 +17,10 @@ import org.springframework.validation.annotation.Validated;
 /**
  * Every setting of the pipeline, under {@code pipeline.*}.
  *
- * @param sink where good rows go: {@code embedded} (DuckDB, the local default) or {@code bigquery}
- * @param pixelPath the URL path of the pixel; only GET requests for exactly this path are hits
+ * @param sink where good rows go: {@code embedded} (DuckDB, the local default) or
+ * {@code bigquery}
+ * @param pixelPath the URL path of the pixel; only GET requests for exactly this path are
+ * hits
  * @param attributes the query parameters kept, one STRING column each, in column order
  * @param privacy what is kept about visitors
  * @param table how tables are named
@@ -29,19 +31,20 @@ import org.springframework.validation.annotation.Validated;
  * @param push the push endpoint
  * @param metrics how the pipeline's metrics are labelled
  * @param deadLetter where bad rows go in production
- * @param ingest how messages reach the pipeline: pushed by Pub/Sub or pulled from a subscription
+ * @param ingest how messages reach the pipeline: pushed by Pub/Sub or pulled from a
+ * subscription
  * @param shutdown how the pipeline stops
  */
 @ConfigurationProperties("pipeline")
 @Validated
 public record PipelineProperties(@DefaultValue("embedded") @NotNull SinkType sink,
-		@DefaultValue("/pixel.png") @Pattern(regexp = "/.*") String pixelPath,
-		@DefaultValue({ "user_id", "order_id", "type" }) @NotEmpty List<String> attributes,
+		@DefaultValue("/pixel.png") @Pattern(regexp = "/.*") String pixelPath, @DefaultValue( {
+				"user_id", "order_id", "type" }) @NotEmpty List<String> attributes,
 		@DefaultValue @Valid Privacy privacy, @DefaultValue @Valid Table table, @DefaultValue @Valid Embedded embedded,
 		@DefaultValue @Valid BigQuery bigquery, @DefaultValue @Valid LocalPixel localPixel,
 		@DefaultValue @Valid ReadApi readApi, @DefaultValue @Valid Push push, @DefaultValue @Valid Metrics metrics,
 		@DefaultValue @Valid DeadLetter deadLetter, @DefaultValue @Valid Ingest ingest,
-		@DefaultValue @Valid Shutdown shutdown) {
+		@DefaultValue @Valid Shutdown shutdown){
 
 	public PipelineProperties {
 		if (deadLetter.required() && !deadLetter.enabled()) {
@@ -68,7 +71,8 @@ public record PipelineProperties(@DefaultValue("embedded") @NotNull SinkType sin
 	/**
 	 * What is kept about visitors.
 	 *
-	 * @param anonymizeIp zero the host part of client IPs: the IPv4 last octet, the IPv6 last 80 bits
+	 * @param anonymizeIp zero the host part of client IPs: the IPv4 last octet, the IPv6
+	 * last 80 bits
 	 * @param dropUserAgent store no user agent at all
 	 */
 	public record Privacy(@DefaultValue("true") boolean anonymizeIp, @DefaultValue("false") boolean dropUserAgent) {
@@ -78,8 +82,8 @@ public record PipelineProperties(@DefaultValue("embedded") @NotNull SinkType sin
 	 * How tables are named.
 	 *
 	 * @param template the template table; each table is this name plus the suffix
-	 * @param suffix the suffix pattern: {@code {name}} is an attribute's value, {@code {date}} the UTC event date
-	 * ({@code yyyyMMdd}); empty for a single table
+	 * @param suffix the suffix pattern: {@code {name}} is an attribute's value,
+	 * {@code {date}} the UTC event date ({@code yyyyMMdd}); empty for a single table
 	 */
 	public record Table(@DefaultValue("pixel") String template, @DefaultValue("_{user_id}_{date}") String suffix) {
 	}
@@ -87,33 +91,42 @@ public record PipelineProperties(@DefaultValue("embedded") @NotNull SinkType sin
 	/**
 	 * The embedded DuckDB store.
 	 *
-	 * @param path the database file, kept across restarts; {@code :memory:} for a throwaway store
+	 * @param path the database file, kept across restarts; {@code :memory:} for a
+	 * throwaway store
 	 * @param batch how rows are grouped into transactions
 	 */
 	public record Embedded(@DefaultValue("./data/pixel.duckdb") String path, @DefaultValue @Valid Batch batch) {
 
-		/** Defaults for the embedded store: one writer, so one DuckDB transaction at a time. */
+		/**
+		 * Defaults for the embedded store: one writer, so one DuckDB transaction at a
+		 * time.
+		 */
 		static final BatchSettings BATCH_DEFAULTS = new BatchSettings(1000, 4L * 1024 * 1024, Duration.ofMillis(5),
 				20_000, 1, Duration.ofMillis(1));
 
 	}
 
 	/**
-	 * The BigQuery store: streaming inserts ({@code tabledata.insertAll}) into template-suffixed tables.
+	 * The BigQuery store: streaming inserts ({@code tabledata.insertAll}) into
+	 * template-suffixed tables.
 	 *
-	 * @param projectId the Google Cloud project of the dataset; required with {@code host}, else taken from the
-	 * environment (Application Default Credentials, the metadata server) when empty
-	 * @param dataset the dataset that holds the template table and the tables made from it
-	 * @param host an endpoint override such as {@code http://127.0.0.1:9050} for a test server; when set, no Google
-	 * credentials are needed or looked up
-	 * @param createTemplate create the template table from the row schema at start-up when it is missing; otherwise
-	 * readiness stays DOWN naming the missing table
+	 * @param projectId the Google Cloud project of the dataset; required with
+	 * {@code host}, else taken from the environment (Application Default Credentials, the
+	 * metadata server) when empty
+	 * @param dataset the dataset that holds the template table and the tables made from
+	 * it
+	 * @param host an endpoint override such as {@code http://127.0.0.1:9050} for a test
+	 * server; when set, no Google credentials are needed or looked up
+	 * @param createTemplate create the template table from the row schema at start-up
+	 * when it is missing; otherwise readiness stays DOWN naming the missing table
 	 * @param batch how rows of concurrent pushes are grouped into insert requests
 	 * @param connectTimeout how long one insert request may take to connect
 	 * @param readTimeout how long one insert request may wait for its answer
-	 * @param maxConcurrentRequests how many insert requests (one per table of a batch) may run at the same time
+	 * @param maxConcurrentRequests how many insert requests (one per table of a batch)
+	 * may run at the same time
 	 * @param retry how failed insert requests are retried before the push is answered 503
-	 * @param healthTimeout how long the readiness check waits for BigQuery before it reports DOWN
+	 * @param healthTimeout how long the readiness check waits for BigQuery before it
+	 * reports DOWN
 	 */
 	public record BigQuery(String projectId, @DefaultValue("pixel_tracking") @NotEmpty String dataset, String host,
 			@DefaultValue("false") boolean createTemplate, @DefaultValue @Valid Batch batch,
@@ -122,10 +135,11 @@ public record PipelineProperties(@DefaultValue("embedded") @NotNull SinkType sin
 			@DefaultValue("3s") @NotNull Duration healthTimeout) {
 
 		/**
-		 * Defaults for BigQuery: 500 rows per request (BigQuery's recommendation), well under the 10 MB request
-		 * limit, 20 ms at most to gather a batch but written once no row has come for 2 ms (every push waits for its
-		 * insert, so pushes come back in waves; waiting out the delay after a wave only adds latency), 16 requests
-		 * in flight.
+		 * Defaults for BigQuery: 500 rows per request (BigQuery's recommendation), well
+		 * under the 10 MB request limit, 20 ms at most to gather a batch but written once
+		 * no row has come for 2 ms (every push waits for its insert, so pushes come back
+		 * in waves; waiting out the delay after a wave only adds latency), 16 requests in
+		 * flight.
 		 */
 		static final BatchSettings BATCH_DEFAULTS = new BatchSettings(500, 9L * 1024 * 1024, Duration.ofMillis(20),
 				20_000, 16, Duration.ofMillis(2));
@@ -133,26 +147,30 @@ public record PipelineProperties(@DefaultValue("embedded") @NotNull SinkType sin
 	}
 
 	/**
-	 * How failed insert requests are retried: with jittered exponential backoff, while time remains before the
-	 * earliest push deadline of the batch.
+	 * How failed insert requests are retried: with jittered exponential backoff, while
+	 * time remains before the earliest push deadline of the batch.
 	 *
-	 * @param initialBackoff the longest wait before the first retry (each wait is random up to its bound)
+	 * @param initialBackoff the longest wait before the first retry (each wait is random
+	 * up to its bound)
 	 * @param maxBackoff the bound on any wait between attempts
-	 * @param minTimeLeft no new attempt starts with less than this left before the push deadline
+	 * @param minTimeLeft no new attempt starts with less than this left before the push
+	 * deadline
 	 */
 	public record Retry(@DefaultValue("100ms") @NotNull Duration initialBackoff,
 			@DefaultValue("2s") @NotNull Duration maxBackoff, @DefaultValue("500ms") @NotNull Duration minTimeLeft) {
 	}
 
 	/**
-	 * How a sink groups rows from concurrent pushes into writes; an unset field takes the sink's default.
+	 * How a sink groups rows from concurrent pushes into writes; an unset field takes the
+	 * sink's default.
 	 *
 	 * @param maxRows a batch is written once it has this many rows
 	 * @param maxBytes a batch is written before its estimated size passes this
 	 * @param maxDelay a batch is written at the latest this long after its first row
 	 * @param maxPending rows waiting beyond this are refused with 429 instead of queued
 	 * @param writers how many batches are written at the same time
-	 * @param maxIdle a batch is written before {@code max-delay} once no row has come for this long
+	 * @param maxIdle a batch is written before {@code max-delay} once no row has come for
+	 * this long
 	 */
 	public record Batch(@Min(1) Integer maxRows, DataSize maxBytes, Duration maxDelay, @Min(1) Integer maxPending,
 			@Min(1) Integer writers, Duration maxIdle) {
@@ -176,8 +194,8 @@ public record PipelineProperties(@DefaultValue("embedded") @NotNull SinkType sin
 	/**
 	 * The local pixel endpoint.
 	 *
-	 * @param enabled serve {@code pixel-path} and store its hits; off in production, where the load balancer serves
-	 * the pixel
+	 * @param enabled serve {@code pixel-path} and store its hits; off in production,
+	 * where the load balancer serves the pixel
 	 */
 	public record LocalPixel(@DefaultValue("true") boolean enabled) {
 	}
@@ -185,7 +203,8 @@ public record PipelineProperties(@DefaultValue("embedded") @NotNull SinkType sin
 	/**
 	 * The read API.
 	 *
-	 * @param enabled serve {@code /api/tables}, {@code /api/events} and {@code /api/bad-rows} from the embedded store
+	 * @param enabled serve {@code /api/tables}, {@code /api/events} and
+	 * {@code /api/bad-rows} from the embedded store
 	 */
 	public record ReadApi(@DefaultValue("true") boolean enabled) {
 	}
@@ -195,7 +214,10 @@ public record PipelineProperties(@DefaultValue("embedded") @NotNull SinkType sin
 
 		/** Pub/Sub pushes each message to {@code POST /pubsub/push} (Cloud Run). */
 		PUSH,
-		/** A streaming-pull subscriber pulls from {@code pipeline.ingest.subscription} (Kubernetes, VMs). */
+		/**
+		 * A streaming-pull subscriber pulls from {@code pipeline.ingest.subscription}
+		 * (Kubernetes, VMs).
+		 */
 		PULL
 
 	}
@@ -203,8 +225,8 @@ public record PipelineProperties(@DefaultValue("embedded") @NotNull SinkType sin
 	/**
 	 * The push endpoint.
 	 *
-	 * @param deadline how long a push waits for its rows before it is answered 503; under the subscription's ack
-	 * deadline (10 s by default) so that Pub/Sub hears an answer
+	 * @param deadline how long a push waits for its rows before it is answered 503; under
+	 * the subscription's ack deadline (10 s by default) so that Pub/Sub hears an answer
 	 * @param maxBody bodies larger than this are refused with 413
 	 * @param auth who may push
 	 */
@@ -213,15 +235,16 @@ public record PipelineProperties(@DefaultValue("embedded") @NotNull SinkType sin
 	}
 
 	/**
-	 * Authenticated push: every {@code POST /pubsub/push} must carry the Google-signed OIDC token that a push
-	 * subscription with a service account sends ({@code Authorization: Bearer}). The signing keys come from Google's
-	 * JWKS unless {@code spring.security.oauth2.resourceserver.jwt.jwk-set-uri} names another.
+	 * Authenticated push: every {@code POST /pubsub/push} must carry the Google-signed
+	 * OIDC token that a push subscription with a service account sends
+	 * ({@code Authorization: Bearer}). The signing keys come from Google's JWKS unless
+	 * {@code spring.security.oauth2.resourceserver.jwt.jwk-set-uri} names another.
 	 *
 	 * @param enabled require the token; off locally, on in the {@code gcp} profile
-	 * @param audience the {@code aud} the token must carry: the subscription's {@code audience}, by default the push
-	 * endpoint URL; required when enabled
-	 * @param serviceAccounts the push service accounts whose tokens are accepted (the {@code email} claim, which must
-	 * also be verified); at least one when enabled
+	 * @param audience the {@code aud} the token must carry: the subscription's
+	 * {@code audience}, by default the push endpoint URL; required when enabled
+	 * @param serviceAccounts the push service accounts whose tokens are accepted (the
+	 * {@code email} claim, which must also be verified); at least one when enabled
 	 * @param clockSkew how far token times may be off the local clock
 	 */
 	public record Auth(@DefaultValue("false") boolean enabled, String audience,
@@ -231,9 +254,10 @@ public record PipelineProperties(@DefaultValue("embedded") @NotNull SinkType sin
 	/**
 	 * How the pipeline's metrics are labelled.
 	 *
-	 * @param instanceId the {@code instance} label of the series sent to Cloud Monitoring, so that series of many
-	 * instances do not collide; empty for an id generated at start (Cloud Run's own instance id is only on the
-	 * metadata server). Prometheus labels its targets itself and does not get this label.
+	 * @param instanceId the {@code instance} label of the series sent to Cloud
+	 * Monitoring, so that series of many instances do not collide; empty for an id
+	 * generated at start (Cloud Run's own instance id is only on the metadata server).
+	 * Prometheus labels its targets itself and does not get this label.
 	 */
 	public record Metrics(@DefaultValue("") String instanceId) {
 	}
@@ -241,12 +265,13 @@ public record PipelineProperties(@DefaultValue("embedded") @NotNull SinkType sin
 	/**
 	 * Where bad rows go when they must leave the service: a Pub/Sub dead-letter topic.
 	 *
-	 * @param topic the topic each bad row is published to (short name or {@code projects/P/topics/T}); when unset,
-	 * bad rows go to the embedded store's {@code _bad_rows} table whichever sink stores good rows
-	 * @param required refuse to start without a topic; the {@code gcp} profile sets it, since an instance's local
-	 * file is no durable home for bad rows
-	 * @param publishTimeout how long a publish may take before the push is answered 503 and redelivered; keep it
-	 * under {@code pipeline.push.deadline}
+	 * @param topic the topic each bad row is published to (short name or
+	 * {@code projects/P/topics/T}); when unset, bad rows go to the embedded store's
+	 * {@code _bad_rows} table whichever sink stores good rows
+	 * @param required refuse to start without a topic; the {@code gcp} profile sets it,
+	 * since an instance's local file is no durable home for bad rows
+	 * @param publishTimeout how long a publish may take before the push is answered 503
+	 * and redelivered; keep it under {@code pipeline.push.deadline}
 	 */
 	public record DeadLetter(String topic, @DefaultValue("false") boolean required,
 			@DefaultValue("5s") @NotNull Duration publishTimeout) {
@@ -261,10 +286,14 @@ public record PipelineProperties(@DefaultValue("embedded") @NotNull SinkType sin
 	/**
 	 * How messages reach the pipeline.
 	 *
-	 * @param mode {@code push} (the default, for Cloud Run) or {@code pull} (a streaming-pull subscriber)
-	 * @param subscription the subscription pull mode reads (short name or {@code projects/P/subscriptions/S})
-	 * @param maxOutstandingMessages pull mode: at most this many messages are handed out and not yet acked
-	 * @param maxOutstandingBytes pull mode: at most this many bytes of messages are handed out and not yet acked
+	 * @param mode {@code push} (the default, for Cloud Run) or {@code pull} (a
+	 * streaming-pull subscriber)
+	 * @param subscription the subscription pull mode reads (short name or
+	 * {@code projects/P/subscriptions/S})
+	 * @param maxOutstandingMessages pull mode: at most this many messages are handed out
+	 * and not yet acked
+	 * @param maxOutstandingBytes pull mode: at most this many bytes of messages are
+	 * handed out and not yet acked
 	 * @param parallelPullCount pull mode: streaming-pull connections to open
 	 */
 	public record Ingest(@DefaultValue("push") @NotNull IngestMode mode, String subscription,
@@ -276,9 +305,10 @@ public record PipelineProperties(@DefaultValue("embedded") @NotNull SinkType sin
 	/**
 	 * How the pipeline stops (Cloud Run sends SIGKILL 10 s after SIGTERM).
 	 *
-	 * @param flushTimeout after the web server stopped taking pushes and waited for those in flight
-	 * ({@code spring.lifecycle.timeout-per-shutdown-phase}), how long the sinks may still write waiting rows;
-	 * rows left after it are answered 503 so that Pub/Sub redelivers them
+	 * @param flushTimeout after the web server stopped taking pushes and waited for those
+	 * in flight ({@code spring.lifecycle.timeout-per-shutdown-phase}), how long the sinks
+	 * may still write waiting rows; rows left after it are answered 503 so that Pub/Sub
+	 * redelivers them
 	 */
 	public record Shutdown(@DefaultValue("1500ms") @NotNull Duration flushTimeout) {
 	}

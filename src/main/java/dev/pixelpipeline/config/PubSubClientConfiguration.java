@@ -14,14 +14,17 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * Wires the Pub/Sub client of Spring Cloud GCP into the pipeline: the emulator needs no credentials, and pull mode
- * gets its streaming-pull subscriber.
+ * Wires the Pub/Sub client of Spring Cloud GCP into the pipeline: the emulator needs no
+ * credentials, and pull mode gets its streaming-pull subscriber.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(name = "spring.cloud.gcp.pubsub.enabled", havingValue = "true")
 class PubSubClientConfiguration {
 
-	/** The emulator takes no credentials: never look for Google's application default credentials then. */
+	/**
+	 * The emulator takes no credentials: never look for Google's application default
+	 * credentials then.
+	 */
 	@Bean
 	@ConditionalOnProperty(name = "spring.cloud.gcp.pubsub.emulator-host")
 	CredentialsProvider googleCredentials() {

@@ -14,12 +14,14 @@ import org.springframework.context.event.ContextClosedEvent;
 /**
  * Stops the batching sinks at the right moment of a shutdown (SIGTERM on Cloud Run).
  *
- * <p>Lifecycle phases stop from the highest down. The web server's graceful shutdown
- * ({@link WebServerApplicationContext#GRACEFUL_SHUTDOWN_PHASE}) stops taking pushes and waits up to
- * {@code spring.lifecycle.timeout-per-shutdown-phase} for those in flight; the web server itself stops in a lower
- * phase and closes the connections. This bean's phase lies between the two: the sinks write what is waiting within
- * the flush timeout and answer anything left as a retry, which the pushes still connected turn into 503, so that
- * no push is acked for a row that was not written.
+ * <p>
+ * Lifecycle phases stop from the highest down. The web server's graceful shutdown
+ * ({@link WebServerApplicationContext#GRACEFUL_SHUTDOWN_PHASE}) stops taking pushes and
+ * waits up to {@code spring.lifecycle.timeout-per-shutdown-phase} for those in flight;
+ * the web server itself stops in a lower phase and closes the connections. This bean's
+ * phase lies between the two: the sinks write what is waiting within the flush timeout
+ * and answer anything left as a retry, which the pushes still connected turn into 503, so
+ * that no push is acked for a row that was not written.
  */
 class SinkShutdown implements SmartLifecycle, ApplicationListener<ContextClosedEvent> {
 
@@ -56,7 +58,8 @@ class SinkShutdown implements SmartLifecycle, ApplicationListener<ContextClosedE
 	public void stop() {
 		this.running = false;
 		if (!this.closing) {
-			// A paused context (as the test framework pauses cached ones) starts again with its sinks.
+			// A paused context (as the test framework pauses cached ones) starts again
+			// with its sinks.
 			return;
 		}
 		this.sinks.orderedStream().forEach((sink) -> {

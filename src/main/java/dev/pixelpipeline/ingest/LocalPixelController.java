@@ -25,8 +25,9 @@ import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.ObjectWriteContext;
 
 /**
- * Serves {@code /pixel.png} on a laptop, standing in for the load balancer: it answers the pixel and feeds a
- * LogEntry made from the request through the same parse-and-store path as a push.
+ * Serves {@code /pixel.png} on a laptop, standing in for the load balancer: it answers
+ * the pixel and feeds a LogEntry made from the request through the same parse-and-store
+ * path as a push.
  */
 @RestController
 @ConditionalOnProperty(prefix = "pipeline.local-pixel", name = "enabled", havingValue = "true", matchIfMissing = true)
@@ -68,10 +69,11 @@ class LocalPixelController {
 		PubSubMessage message = new PubSubMessage(UUID.randomUUID().toString(), this.clock.instant().toString(),
 				Map.of(), logEntry, null);
 		return this.processor.process(new Delivery(message, DeliveryKind.LOCAL_PIXEL, null, null), this.budget)
-			.thenApply((outcome) -> ResponseEntity.status(outcome.isAck() ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)
-				.contentType(MediaType.IMAGE_PNG)
-				.cacheControl(CacheControl.noStore())
-				.body(this.pixel));
+			.thenApply(
+					(outcome) -> ResponseEntity.status(outcome.isAck() ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)
+						.contentType(MediaType.IMAGE_PNG)
+						.cacheControl(CacheControl.noStore())
+						.body(this.pixel));
 	}
 
 	private byte[] logEntry(String url, String userAgent, String remoteIp, String referer) {

@@ -24,8 +24,9 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * The one path every message takes, whatever delivered it: parse, then store the hit, ignore it, or keep it as a
- * bad row. Answers an {@link Outcome} without holding the caller's thread while the sink works.
+ * The one path every message takes, whatever delivered it: parse, then store the hit,
+ * ignore it, or keep it as a bad row. Answers an {@link Outcome} without holding the
+ * caller's thread while the sink works.
  */
 public final class MessageProcessor {
 
@@ -60,7 +61,8 @@ public final class MessageProcessor {
 	/**
 	 * Processes one delivered message.
 	 * @param delivery the message and how it came
-	 * @param budget how long the caller waits for the answer (the ack deadline less a margin)
+	 * @param budget how long the caller waits for the answer (the ack deadline less a
+	 * margin)
 	 * @return the outcome; never completes exceptionally
 	 */
 	public CompletableFuture<Outcome> process(Delivery delivery, Duration budget) {
@@ -106,36 +108,38 @@ public final class MessageProcessor {
 				}
 			}
 		}).exceptionally((ex) -> {
-			withLogContext(logContext, () -> logger.error(
-					"Storing message {} in the {} sink failed unexpectedly; it will be redelivered",
-					LogText.safe(event.messageId()), this.sink.name(), ex));
+			withLogContext(logContext,
+					() -> logger.error("Storing message {} in the {} sink failed unexpectedly; it will be redelivered",
+							LogText.safe(event.messageId()), this.sink.name(), ex));
 			return Outcome.retry("sink_error");
 		});
 	}
 
 	private CompletableFuture<Outcome> bad(PubSubMessage message, String messageId, String reason, String detail,
 			Instant receivedAt) {
-		BadRow badRow = new BadRow(messageId, reason, detail, receivedAt,
-				BadRow.payloadText(message.data()), message.subscription(), message.data());
+		BadRow badRow = new BadRow(messageId, reason, detail, receivedAt, BadRow.payloadText(message.data()),
+				message.subscription(), message.data());
 		Map<String, String> logContext = MDC.getCopyOfContextMap();
 		return this.badRows.record(badRow).handle((ignored, ex) -> {
 			if (ex != null) {
-				withLogContext(logContext, () -> logger.error(
-						"Bad row for message {} ({}) could not be recorded in {}; it will be redelivered: {}",
-						LogText.safe(messageId), LogText.safe(reason), this.badRows.name(),
-						LogText.safe(ex.getMessage())));
+				withLogContext(logContext,
+						() -> logger.error(
+								"Bad row for message {} ({}) could not be recorded in {}; it will be redelivered: {}",
+								LogText.safe(messageId), LogText.safe(reason), this.badRows.name(),
+								LogText.safe(ex.getMessage())));
 				return Outcome.retry("bad_row_sink_error");
 			}
 			this.metrics.bad(reason);
-			withLogContext(logContext, () -> logger.info("Bad row: message {} reason {} ({})",
-					LogText.safe(messageId), LogText.safe(reason), LogText.safe(detail)));
+			withLogContext(logContext, () -> logger.info("Bad row: message {} reason {} ({})", LogText.safe(messageId),
+					LogText.safe(reason), LogText.safe(detail)));
 			return Outcome.badRow(reason);
 		});
 	}
 
 	/**
-	 * Logs with the request's context (its trace id) on whatever thread the sink completed on, so that the line is
-	 * correlated with the push request in Cloud Logging.
+	 * Logs with the request's context (its trace id) on whatever thread the sink
+	 * completed on, so that the line is correlated with the push request in Cloud
+	 * Logging.
 	 */
 	private static void withLogContext(Map<String, String> context, Runnable log) {
 		if (context == null || context.isEmpty()) {

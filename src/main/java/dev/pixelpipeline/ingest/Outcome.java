@@ -1,11 +1,12 @@
 package dev.pixelpipeline.ingest;
 
 /**
- * What became of one delivered message: the single value every ingest path (push, pull, local pixel) maps to its
- * answer.
+ * What became of one delivered message: the single value every ingest path (push, pull,
+ * local pixel) maps to its answer.
  *
  * @param kind the outcome
- * @param reason a stable reason code for ignored, bad and retried messages, else {@code null}
+ * @param reason a stable reason code for ignored, bad and retried messages, else
+ * {@code null}
  */
 public record Outcome(Kind kind, String reason) {
 
@@ -25,7 +26,10 @@ public record Outcome(Kind kind, String reason) {
 
 	}
 
-	/** Whether the message may be acked: it is stored, ignored on purpose, or kept as a bad row. */
+	/**
+	 * Whether the message may be acked: it is stored, ignored on purpose, or kept as a
+	 * bad row.
+	 */
 	public boolean isAck() {
 		return this.kind == Kind.STORED || this.kind == Kind.IGNORED || this.kind == Kind.BAD_ROW;
 	}

@@ -15,8 +15,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
 /**
- * The pipeline's Micrometer meters. Their names are an interface: the dashboards and alerts in {@code deploy/} use
- * them.
+ * The pipeline's Micrometer meters. Their names are an interface: the dashboards and
+ * alerts in {@code deploy/} use them.
  */
 public final class PipelineMetrics implements BatchingSink.BatchListener {
 
@@ -47,7 +47,10 @@ public final class PipelineMetrics implements BatchingSink.BatchListener {
 	/** Pub/Sub's delivery attempt, where it reports one. */
 	public static final String DELIVERY_ATTEMPT = "pixel.pubsub.delivery.attempt";
 
-	/** The push answers the controller gives, pre-registered so that ratios have a denominator from the start. */
+	/**
+	 * The push answers the controller gives, pre-registered so that ratios have a
+	 * denominator from the start.
+	 */
 	static final int[] PUSH_STATUSES = { 204, 400, 413, 429, 503 };
 
 	/** The {@code outcome} tag values of {@link #INSERT}. */
@@ -87,8 +90,8 @@ public final class PipelineMetrics implements BatchingSink.BatchListener {
 	}
 
 	/**
-	 * Registers the meters of a sink at zero, so that dashboards and ratio alerts see its series before the first
-	 * row.
+	 * Registers the meters of a sink at zero, so that dashboards and ratio alerts see its
+	 * series before the first row.
 	 * @param sink the sink's name
 	 */
 	void sink(String sink) {
@@ -102,7 +105,10 @@ public final class PipelineMetrics implements BatchingSink.BatchListener {
 	private Counter counter(String name, String tag, String value) {
 		String tagValue = (value != null) ? value : "none";
 		return this.counters.computeIfAbsent(name + '\u0000' + tag + '\u0000' + tagValue,
-				(key) -> Counter.builder(name).description(description(name)).tag(tag, tagValue).register(this.registry));
+				(key) -> Counter.builder(name)
+					.description(description(name))
+					.tag(tag, tagValue)
+					.register(this.registry));
 	}
 
 	private static String description(String name) {
@@ -172,7 +178,8 @@ public final class PipelineMetrics implements BatchingSink.BatchListener {
 			allStored &= result.isStored();
 			anyRetry |= result.status() == RowResult.Status.RETRY;
 		}
-		// success: every row stored; failure: the write failed (rows go back to Pub/Sub); partial: some rows refused.
+		// success: every row stored; failure: the write failed (rows go back to Pub/Sub);
+		// partial: some rows refused.
 		String outcome = allStored ? "success" : (anyRetry ? "failure" : "partial");
 		insertTimer(sink, outcome).record(nanos, TimeUnit.NANOSECONDS);
 		batchRows(sink).record(rows);

@@ -21,10 +21,11 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
 /**
- * Pull mode: a streaming-pull subscriber that feeds the same {@link MessageProcessor} as the push endpoint. A
- * message is acked only once its row is stored, it is ignored on purpose, or its bad row is recorded; it is nacked
- * (redelivered at once) on a transient failure or overload. Flow control bounds the messages and bytes handed out
- * and not yet answered, which is the pull counterpart of the push endpoint's 429.
+ * Pull mode: a streaming-pull subscriber that feeds the same {@link MessageProcessor} as
+ * the push endpoint. A message is acked only once its row is stored, it is ignored on
+ * purpose, or its bad row is recorded; it is nacked (redelivered at once) on a transient
+ * failure or overload. Flow control bounds the messages and bytes handed out and not yet
+ * answered, which is the pull counterpart of the push endpoint's 429.
  */
 public final class PullSubscriber implements SmartLifecycle {
 
@@ -32,7 +33,8 @@ public final class PullSubscriber implements SmartLifecycle {
 	 * The pull settings.
 	 *
 	 * @param subscription the full subscription name
-	 * @param maxOutstandingMessages at most this many messages handed out and not yet acked or nacked
+	 * @param maxOutstandingMessages at most this many messages handed out and not yet
+	 * acked or nacked
 	 * @param maxOutstandingBytes at most this many bytes of such messages
 	 * @param parallelPullCount streaming-pull connections
 	 * @param budget how long one message may take to process before it is nacked

@@ -17,9 +17,10 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * The Pub/Sub push endpoint. Maps each {@link Outcome} to the answer Pub/Sub understands, in one place: 204 acks
- * (stored, ignored, bad row); 503 and 429 are redelivered (429 also shrinks the push window); 400 says the request
- * was not a Pub/Sub delivery at all; 413 refuses a body over the limit.
+ * The Pub/Sub push endpoint. Maps each {@link Outcome} to the answer Pub/Sub understands,
+ * in one place: 204 acks (stored, ignored, bad row); 503 and 429 are redelivered (429
+ * also shrinks the push window); 400 says the request was not a Pub/Sub delivery at all;
+ * 413 refuses a body over the limit.
  */
 @RestController
 class PushController {
@@ -42,7 +43,8 @@ class PushController {
 
 	@PostMapping("/pubsub/push")
 	CompletableFuture<ResponseEntity<Object>> push(HttpServletRequest request) throws IOException {
-		// Read the raw stream: the emulator sends unwrapped JSON as x-www-form-urlencoded, which Spring would
+		// Read the raw stream: the emulator sends unwrapped JSON as
+		// x-www-form-urlencoded, which Spring would
 		// otherwise rebuild from decoded form parameters.
 		long declared = request.getContentLengthLong();
 		if (declared > this.settings.maxBodyBytes()) {

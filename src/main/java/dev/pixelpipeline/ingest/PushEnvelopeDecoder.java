@@ -13,8 +13,9 @@ import tools.jackson.core.JsonToken;
 import tools.jackson.core.ObjectReadContext;
 
 /**
- * Decodes a push request body into a {@link Delivery}: the JSON wrapper by default, or an unwrapped
- * ({@code noWrapper}) body with its metadata in headers. Pure: no Spring, no servlet types.
+ * Decodes a push request body into a {@link Delivery}: the JSON wrapper by default, or an
+ * unwrapped ({@code noWrapper}) body with its metadata in headers. Pure: no Spring, no
+ * servlet types.
  */
 public final class PushEnvelopeDecoder {
 
@@ -42,8 +43,10 @@ public final class PushEnvelopeDecoder {
 	/**
 	 * Decodes a push.
 	 * @param body the raw request body, whatever its Content-Type
-	 * @param headers the Pub/Sub metadata headers present (lower-case names) and any attribute headers
-	 * @throws NotADeliveryException when the body is neither a wrapped push nor a LogEntry
+	 * @param headers the Pub/Sub metadata headers present (lower-case names) and any
+	 * attribute headers
+	 * @throws NotADeliveryException when the body is neither a wrapped push nor a
+	 * LogEntry
 	 */
 	public static Delivery decode(byte[] body, Map<String, String> headers) throws NotADeliveryException {
 		if (headers.containsKey(MESSAGE_ID_HEADER) || headers.containsKey(SUBSCRIPTION_HEADER)) {
@@ -67,7 +70,8 @@ public final class PushEnvelopeDecoder {
 						}
 						wrapped = message(parser);
 					}
-					case "subscription" -> subscription = (token == JsonToken.VALUE_STRING) ? parser.getString() : skip(parser);
+					case "subscription" ->
+						subscription = (token == JsonToken.VALUE_STRING) ? parser.getString() : skip(parser);
 					case "deliveryAttempt", "delivery_attempt" -> attempt = (token == JsonToken.VALUE_NUMBER_INT
 							&& parser.getNumberType() == JsonParser.NumberType.INT) ? parser.getIntValue() : null;
 					case "httpRequest", "insertId", "logName" -> {
@@ -82,8 +86,9 @@ public final class PushEnvelopeDecoder {
 			}
 			if (wrapped != null) {
 				PubSubMessage m = wrapped.message();
-				return new Delivery(new PubSubMessage(m.messageId(), m.publishTime(), m.attributes(), m.data(),
-						subscription), DeliveryKind.PUSH_WRAPPED, wrapped.poisonReason(), attempt);
+				return new Delivery(
+						new PubSubMessage(m.messageId(), m.publishTime(), m.attributes(), m.data(), subscription),
+						DeliveryKind.PUSH_WRAPPED, wrapped.poisonReason(), attempt);
 			}
 			if (looksLikeLogEntry) {
 				return unwrapped(body, headers);
@@ -131,7 +136,8 @@ public final class PushEnvelopeDecoder {
 				}
 				case "data" -> {
 					if (token == JsonToken.VALUE_STRING) {
-						// The payload is the bulk of the body: copy it once, straight from the parser's buffer.
+						// The payload is the bulk of the body: copy it once, straight
+						// from the parser's buffer.
 						dataAscii = ascii(parser);
 						dataText = (dataAscii != null) ? null : parser.getString();
 					}
@@ -144,8 +150,10 @@ public final class PushEnvelopeDecoder {
 				default -> parser.skipChildren();
 			}
 		}
-		// ASCII text as bytes is what Base64.Decoder.decode(String) and String.getBytes(UTF_8) see, so both forms
-		// decode alike; text with other characters is never base64 and keeps its UTF-8 bytes.
+		// ASCII text as bytes is what Base64.Decoder.decode(String) and
+		// String.getBytes(UTF_8) see, so both forms
+		// decode alike; text with other characters is never base64 and keeps its UTF-8
+		// bytes.
 		byte[] encoded = (dataAscii != null) ? dataAscii
 				: (dataText != null) ? dataText.getBytes(StandardCharsets.UTF_8) : new byte[0];
 		byte[] data = new byte[0];
@@ -168,7 +176,10 @@ public final class PushEnvelopeDecoder {
 				DeliveryKind.PUSH_WRAPPED, poison, null);
 	}
 
-	/** The current string token as ASCII bytes, or {@code null} when it has any other character. */
+	/**
+	 * The current string token as ASCII bytes, or {@code null} when it has any other
+	 * character.
+	 */
 	private static byte[] ascii(JsonParser parser) {
 		char[] chars = parser.getStringCharacters();
 		int offset = parser.getStringOffset();

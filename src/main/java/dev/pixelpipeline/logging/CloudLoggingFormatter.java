@@ -13,14 +13,18 @@ import org.springframework.core.env.Environment;
 import org.springframework.util.StringUtils;
 
 /**
- * Writes each log event as one JSON line in the shape Cloud Logging reads from a container's stdout:
- * {@code severity}, {@code message}, {@code time}, the trace of the request ({@code logging.googleapis.com/trace},
- * {@code spanId}, {@code trace_sampled}) so that lines group under their request, and an error's stack trace in
+ * Writes each log event as one JSON line in the shape Cloud Logging reads from a
+ * container's stdout: {@code severity}, {@code message}, {@code time}, the trace of the
+ * request ({@code logging.googleapis.com/trace}, {@code spanId}, {@code trace_sampled})
+ * so that lines group under their request, and an error's stack trace in
  * {@code stack_trace} so that Error Reporting picks it up.
  *
- * <p>Enabled with {@code logging.structured.format.console=dev.pixelpipeline.logging.CloudLoggingFormatter}
- * (the {@code gcp} profile does). The trace's project comes from {@code spring.cloud.gcp.project-id}, else the
- * {@code GOOGLE_CLOUD_PROJECT} environment variable; without one, the bare trace id is written.
+ * <p>
+ * Enabled with
+ * {@code logging.structured.format.console=dev.pixelpipeline.logging.CloudLoggingFormatter}
+ * (the {@code gcp} profile does). The trace's project comes from
+ * {@code spring.cloud.gcp.project-id}, else the {@code GOOGLE_CLOUD_PROJECT} environment
+ * variable; without one, the bare trace id is written.
  */
 public class CloudLoggingFormatter extends JsonWriterStructuredLogFormatter<ILoggingEvent> {
 
@@ -33,7 +37,10 @@ public class CloudLoggingFormatter extends JsonWriterStructuredLogFormatter<ILog
 	/** The Cloud Logging field saying whether the trace was sampled. */
 	public static final String SAMPLED_FIELD = "logging.googleapis.com/trace_sampled";
 
-	/** The Cloud Logging field with free-form labels: the other MDC entries and the logger. */
+	/**
+	 * The Cloud Logging field with free-form labels: the other MDC entries and the
+	 * logger.
+	 */
 	public static final String LABELS_FIELD = "logging.googleapis.com/labels";
 
 	private static final String ERROR_EVENT_TYPE = "type.googleapis.com/"
@@ -76,7 +83,8 @@ public class CloudLoggingFormatter extends JsonWriterStructuredLogFormatter<ILog
 	private static String message(ILoggingEvent event) {
 		String message = event.getFormattedMessage();
 		if (event.getThrowableProxy() != null) {
-			// Error Reporting reads the exception from the message text as well; keep the first line there.
+			// Error Reporting reads the exception from the message text as well; keep the
+			// first line there.
 			IThrowableProxy throwable = event.getThrowableProxy();
 			return message + ": " + throwable.getClassName()
 					+ ((throwable.getMessage() != null) ? ": " + throwable.getMessage() : "");

@@ -6,12 +6,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The trace a request belongs to, read from W3C {@code traceparent} or Google's {@code X-Cloud-Trace-Context}, and
- * the MDC keys it is kept under while the request is handled.
+ * The trace a request belongs to, read from W3C {@code traceparent} or Google's
+ * {@code X-Cloud-Trace-Context}, and the MDC keys it is kept under while the request is
+ * handled.
  *
  * @param traceId 32 lower-case hex digits
  * @param spanId 16 lower-case hex digits, or {@code null}
- * @param sampled whether the caller sampled the trace, or {@code null} when it did not say
+ * @param sampled whether the caller sampled the trace, or {@code null} when it did not
+ * say
  */
 public record TraceContext(String traceId, String spanId, Boolean sampled) {
 
@@ -38,7 +40,8 @@ public record TraceContext(String traceId, String spanId, Boolean sampled) {
 	/**
 	 * Reads the trace of a request; {@code traceparent} wins when both headers are valid.
 	 * @param traceparent the W3C header, may be {@code null}
-	 * @param cloudTraceContext the {@code X-Cloud-Trace-Context} header, may be {@code null}
+	 * @param cloudTraceContext the {@code X-Cloud-Trace-Context} header, may be
+	 * {@code null}
 	 * @return the trace, or {@code null} when neither header carries a valid one
 	 */
 	public static TraceContext from(String traceparent, String cloudTraceContext) {
@@ -70,7 +73,8 @@ public record TraceContext(String traceId, String spanId, Boolean sampled) {
 		String spanId = null;
 		if (matcher.group(2) != null) {
 			try {
-				// The header carries the span as an unsigned decimal; Cloud Logging wants 16 hex digits.
+				// The header carries the span as an unsigned decimal; Cloud Logging wants
+				// 16 hex digits.
 				long span = Long.parseUnsignedLong(matcher.group(2));
 				spanId = (span != 0) ? String.format("%016x", span) : null;
 			}

@@ -13,8 +13,9 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Puts the request's trace ({@code traceparent} or {@code X-Cloud-Trace-Context}) into the MDC while the request
- * is handled, so that {@link CloudLoggingFormatter} ties each log line to it.
+ * Puts the request's trace ({@code traceparent} or {@code X-Cloud-Trace-Context}) into
+ * the MDC while the request is handled, so that {@link CloudLoggingFormatter} ties each
+ * log line to it.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE)
@@ -43,7 +44,8 @@ class TraceContextFilter extends OncePerRequestFilter {
 
 	@Override
 	protected boolean shouldNotFilterAsyncDispatch() {
-		// The push endpoint answers asynchronously; its completion is logged in the async dispatch as well.
+		// The push endpoint answers asynchronously; its completion is logged in the async
+		// dispatch as well.
 		return false;
 	}
 

@@ -1,8 +1,9 @@
 package dev.pixelpipeline.parse;
 
 /**
- * Normalises the logged client address: drops the port ({@code 203.0.113.54:51324}, {@code [2001:db8::1]:443}) and,
- * when asked, anonymises it as analytics tools do: IPv4 keeps its first three octets, IPv6 its first 48 bits.
+ * Normalises the logged client address: drops the port ({@code 203.0.113.54:51324},
+ * {@code [2001:db8::1]:443}) and, when asked, anonymises it as analytics tools do: IPv4
+ * keeps its first three octets, IPv6 its first 48 bits.
  */
 public final class ClientIp {
 
@@ -11,8 +12,8 @@ public final class ClientIp {
 
 	/**
 	 * Returns the address without port, anonymised if asked.
-	 * @return the address; {@code null} when absent, or when anonymising an address that cannot be parsed (an
-	 * address we cannot anonymise is not stored)
+	 * @return the address; {@code null} when absent, or when anonymising an address that
+	 * cannot be parsed (an address we cannot anonymise is not stored)
 	 */
 	public static String normalize(String logged, boolean anonymize) {
 		if (logged == null || logged.isBlank()) {
@@ -108,7 +109,10 @@ public final class ClientIp {
 		return address;
 	}
 
-	/** Parses colon-separated hex groups; the last may be a dotted IPv4 when {@code allowIpv4} is set. */
+	/**
+	 * Parses colon-separated hex groups; the last may be a dotted IPv4 when
+	 * {@code allowIpv4} is set.
+	 */
 	private static byte[] groups(String text, boolean allowIpv4) {
 		if (text.isEmpty()) {
 			return new byte[0];
@@ -156,7 +160,10 @@ public final class ClientIp {
 		return address[10] == (byte) 0xff && address[11] == (byte) 0xff;
 	}
 
-	/** Formats as RFC 5952: lower case, no leading zeros, the longest run of two or more zero groups as {@code ::}. */
+	/**
+	 * Formats as RFC 5952: lower case, no leading zeros, the longest run of two or more
+	 * zero groups as {@code ::}.
+	 */
 	static String formatIpv6(byte[] address) {
 		int[] groups = new int[8];
 		for (int i = 0; i < 8; i++) {

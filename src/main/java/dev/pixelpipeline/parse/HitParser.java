@@ -13,13 +13,14 @@ import java.util.HexFormat;
 import java.util.Map;
 
 /**
- * Turns one Pub/Sub message carrying a load balancer LogEntry into a {@link ParseResult}: a pixel hit, an entry
- * ignored on purpose, or poison. A pure function of its inputs: no I/O, no clock, no Spring.
+ * Turns one Pub/Sub message carrying a load balancer LogEntry into a {@link ParseResult}:
+ * a pixel hit, an entry ignored on purpose, or poison. A pure function of its inputs: no
+ * I/O, no clock, no Spring.
  */
 public final class HitParser {
 
-	private static final int[] POWERS_OF_TEN = { 1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000,
-			100_000_000, 1_000_000_000 };
+	private static final int[] POWERS_OF_TEN = { 1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000,
+			1_000_000_000 };
 
 	private final ParserSettings settings;
 
@@ -85,8 +86,9 @@ public final class HitParser {
 	}
 
 	/**
-	 * The id that makes redeliveries idempotent: the Pub/Sub message id, else the LogEntry's {@code insertId} (unique
-	 * per entry; what unwrapped pushes without metadata have), else a digest of the payload.
+	 * The id that makes redeliveries idempotent: the Pub/Sub message id, else the
+	 * LogEntry's {@code insertId} (unique per entry; what unwrapped pushes without
+	 * metadata have), else a digest of the payload.
 	 */
 	public static String messageId(PubSubMessage message, LoadBalancerLogEntry entry) {
 		if (message.messageId() != null && !message.messageId().isBlank()) {
@@ -98,7 +100,10 @@ public final class HitParser {
 		return digest(message.data());
 	}
 
-	/** A stable id for a payload that came without any: redeliveries of the same bytes get the same id. */
+	/**
+	 * A stable id for a payload that came without any: redeliveries of the same bytes get
+	 * the same id.
+	 */
 	public static String digest(byte[] data) {
 		try {
 			byte[] hash = MessageDigest.getInstance("SHA-256").digest(data);
@@ -120,7 +125,10 @@ public final class HitParser {
 		return (time != null) ? time : receivedAt;
 	}
 
-	/** Parses an RFC 3339 timestamp (any offset, up to nanoseconds); {@code null} when absent or invalid. */
+	/**
+	 * Parses an RFC 3339 timestamp (any offset, up to nanoseconds); {@code null} when
+	 * absent or invalid.
+	 */
 	public static Instant timestamp(String text) {
 		if (text == null || text.isEmpty() || text.length() > 64) {
 			return null;
@@ -138,9 +146,10 @@ public final class HitParser {
 	}
 
 	/**
-	 * The shape Cloud Logging and Pub/Sub write, {@code yyyy-MM-ddTHH:mm:ss[.f…]Z} with up to nine fraction digits,
-	 * read without the formatter's per-call allocations (it dominated the parse); {@code null} for any other text,
-	 * which the formatter then decides on, so the accepted set and the results are the formatter's.
+	 * The shape Cloud Logging and Pub/Sub write, {@code yyyy-MM-ddTHH:mm:ss[.f…]Z} with
+	 * up to nine fraction digits, read without the formatter's per-call allocations (it
+	 * dominated the parse); {@code null} for any other text, which the formatter then
+	 * decides on, so the accepted set and the results are the formatter's.
 	 */
 	static Instant utcTimestamp(String text) {
 		int length = text.length();

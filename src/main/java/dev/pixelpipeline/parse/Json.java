@@ -4,8 +4,9 @@ import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.json.JsonFactory;
 
 /**
- * The one JSON factory every decoder of outside input uses, with read limits far below Jackson's defaults: a
- * LogEntry is a few levels deep and a push body is at most 1 MiB, so anything deeper or longer is hostile.
+ * The one JSON factory every decoder of outside input uses, with read limits far below
+ * Jackson's defaults: a LogEntry is a few levels deep and a push body is at most 1 MiB,
+ * so anything deeper or longer is hostile.
  */
 public final class Json {
 

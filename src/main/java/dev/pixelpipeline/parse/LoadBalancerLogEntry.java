@@ -1,9 +1,12 @@
 package dev.pixelpipeline.parse;
 
 /**
- * The fields of a Cloud Logging {@code LogEntry} for an HTTP(S) load balancer request that the pipeline reads.
+ * The fields of a Cloud Logging {@code LogEntry} for an HTTP(S) load balancer request
+ * that the pipeline reads.
  *
- * <p>Every field may be {@code null}: log entries come from outside and are checked by {@link HitParser}.
+ * <p>
+ * Every field may be {@code null}: log entries come from outside and are checked by
+ * {@link HitParser}.
  *
  * @param insertId the log entry's unique id, used as message id when Pub/Sub sends none
  * @param timestamp the RFC 3339 time of the request as logged
@@ -11,7 +14,8 @@ package dev.pixelpipeline.parse;
  * @param requestUrl {@code httpRequest.requestUrl}, absolute or path-only
  * @param status {@code httpRequest.status}
  * @param userAgent {@code httpRequest.userAgent}
- * @param remoteIp {@code httpRequest.remoteIp}, possibly with {@code :port} or as {@code [v6]:port}
+ * @param remoteIp {@code httpRequest.remoteIp}, possibly with {@code :port} or as
+ * {@code [v6]:port}
  * @param referer {@code httpRequest.referer}
  * @param hasHttpRequest whether the entry had an {@code httpRequest} object at all
  */

@@ -7,7 +7,8 @@ import tools.jackson.core.ObjectReadContext;
 import tools.jackson.core.exc.StreamConstraintsException;
 
 /**
- * Reads the few fields the pipeline needs out of a LogEntry's JSON with a streaming parser, skipping the rest.
+ * Reads the few fields the pipeline needs out of a LogEntry's JSON with a streaming
+ * parser, skipping the rest.
  */
 public final class LogEntryReader {
 
@@ -21,7 +22,10 @@ public final class LogEntryReader {
 			this.reason = reason;
 		}
 
-		/** A stable reason code: {@code not_json}, {@code json_too_complex} or {@code not_an_object}. */
+		/**
+		 * A stable reason code: {@code not_json}, {@code json_too_complex} or
+		 * {@code not_an_object}.
+		 */
 		public String reason() {
 			return this.reason;
 		}

@@ -1,7 +1,8 @@
 package dev.pixelpipeline.parse;
 
 /**
- * Makes outside text safe to log: no line breaks or other control characters (log injection), bounded length.
+ * Makes outside text safe to log: no line breaks or other control characters (log
+ * injection), bounded length.
  */
 public final class LogText {
 
@@ -11,8 +12,9 @@ public final class LogText {
 	}
 
 	/**
-	 * The text with every control character (CR, LF, TAB, ESC, NEL, …) and every Unicode line or paragraph separator
-	 * replaced by {@code _}, cut to 200 characters; {@code -} for {@code null}.
+	 * The text with every control character (CR, LF, TAB, ESC, NEL, …) and every Unicode
+	 * line or paragraph separator replaced by {@code _}, cut to 200 characters; {@code -}
+	 * for {@code null}.
 	 */
 	public static String safe(String text) {
 		if (text == null) {

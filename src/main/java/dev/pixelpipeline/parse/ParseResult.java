@@ -1,7 +1,8 @@
 package dev.pixelpipeline.parse;
 
 /**
- * What parsing one message gave: a hit to store, a message to ignore on purpose, or poison to keep as a bad row.
+ * What parsing one message gave: a hit to store, a message to ignore on purpose, or
+ * poison to keep as a bad row.
  */
 public sealed interface ParseResult {
 
@@ -9,14 +10,19 @@ public sealed interface ParseResult {
 	record Hit(TrackingEvent event) implements ParseResult {
 	}
 
-	/** A well-formed log entry that is not a pixel hit (another path, another method); acked, counted, not stored. */
+	/**
+	 * A well-formed log entry that is not a pixel hit (another path, another method);
+	 * acked, counted, not stored.
+	 */
 	record Ignored(String reason) implements ParseResult {
 	}
 
 	/**
 	 * A message that can never become a row; acked and recorded as a bad row.
+	 *
 	 * @param reason a stable reason code such as {@code not_json}
-	 * @param detail a short human-readable explanation, free of user-controlled line breaks
+	 * @param detail a short human-readable explanation, free of user-controlled line
+	 * breaks
 	 */
 	record Poison(String reason, String detail) implements ParseResult {
 	}

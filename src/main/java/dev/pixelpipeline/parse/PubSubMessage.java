@@ -3,7 +3,8 @@ package dev.pixelpipeline.parse;
 import java.util.Map;
 
 /**
- * One Pub/Sub message as delivered to the pipeline, whatever the delivery (wrapped push, unwrapped push, pull).
+ * One Pub/Sub message as delivered to the pipeline, whatever the delivery (wrapped push,
+ * unwrapped push, pull).
  *
  * @param messageId the Pub/Sub message id; {@code null} when the delivery carried none
  * @param publishTime the RFC 3339 publish time; {@code null} when unknown

@@ -7,11 +7,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Decodes the whitelisted parameters of a raw query string as {@code application/x-www-form-urlencoded} UTF-8.
+ * Decodes the whitelisted parameters of a raw query string as
+ * {@code application/x-www-form-urlencoded} UTF-8.
  *
- * <p>Rules: {@code +} is a space; the first occurrence of a name wins; names match case-sensitively; an invalid
- * {@code %} escape is kept literally; malformed UTF-8 becomes U+FFFD; a value longer than the limit is cut; only the
- * first {@code maxParameters} parameters are looked at.
+ * <p>
+ * Rules: {@code +} is a space; the first occurrence of a name wins; names match
+ * case-sensitively; an invalid {@code %} escape is kept literally; malformed UTF-8
+ * becomes U+FFFD; a value longer than the limit is cut; only the first
+ * {@code maxParameters} parameters are looked at.
  */
 public final class QueryString {
 
@@ -22,12 +25,12 @@ public final class QueryString {
 	 * Extracts the named parameters.
 	 * @param query the raw query, without {@code ?}
 	 * @param names the names to keep, in the order the result should have
-	 * @param maxValueLength the longest value kept (in UTF-16 chars, never splitting a surrogate pair)
+	 * @param maxValueLength the longest value kept (in UTF-16 chars, never splitting a
+	 * surrogate pair)
 	 * @param maxParameters how many {@code &}-separated parameters are looked at
 	 * @return the values found, in the order of {@code names}; absent names are missing
 	 */
-	public static Map<String, String> extract(String query, List<String> names, int maxValueLength,
-			int maxParameters) {
+	public static Map<String, String> extract(String query, List<String> names, int maxValueLength, int maxParameters) {
 		String[] found = new String[names.size()];
 		int remaining = names.size();
 		int seen = 0;
@@ -59,7 +62,10 @@ public final class QueryString {
 		return result;
 	}
 
-	/** Decodes {@code text[from, to)}: {@code +} to space, valid {@code %XX} to bytes, the rest as UTF-8. */
+	/**
+	 * Decodes {@code text[from, to)}: {@code +} to space, valid {@code %XX} to bytes, the
+	 * rest as UTF-8.
+	 */
 	static String decode(String text, int from, int to) {
 		boolean plain = true;
 		for (int i = from; i < to; i++) {

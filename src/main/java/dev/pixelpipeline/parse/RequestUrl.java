@@ -1,8 +1,8 @@
 package dev.pixelpipeline.parse;
 
 /**
- * A logged request URL split into path and raw query, tolerant of what load balancers log verbatim (spaces,
- * {@code |}, stray {@code %}) where {@link java.net.URI} would refuse.
+ * A logged request URL split into path and raw query, tolerant of what load balancers log
+ * verbatim (spaces, {@code |}, stray {@code %}) where {@link java.net.URI} would refuse.
  *
  * @param path the raw path, starting with {@code /}
  * @param query the raw query without {@code ?}, or {@code ""} when there is none
@@ -10,7 +10,8 @@ package dev.pixelpipeline.parse;
 public record RequestUrl(String path, String query) {
 
 	/**
-	 * Splits an absolute ({@code scheme://authority/path?query}) or path-only ({@code /path?query}) URL.
+	 * Splits an absolute ({@code scheme://authority/path?query}) or path-only
+	 * ({@code /path?query}) URL.
 	 * @return the parts, or {@code null} when the text is not a usable URL
 	 */
 	public static RequestUrl parse(String url) {

@@ -4,11 +4,13 @@ import java.time.Instant;
 import java.util.Map;
 
 /**
- * One pixel hit, parsed from a load balancer log entry: the whitelisted query parameters plus request facts.
+ * One pixel hit, parsed from a load balancer log entry: the whitelisted query parameters
+ * plus request facts.
  *
- * @param messageId the id that deduplicates redeliveries (Pub/Sub message id, else the LogEntry insertId)
- * @param attributes the whitelisted query parameters present in the URL, in whitelist order; absent ones are
- * missing from the map, present-but-empty ones map to {@code ""}
+ * @param messageId the id that deduplicates redeliveries (Pub/Sub message id, else the
+ * LogEntry insertId)
+ * @param attributes the whitelisted query parameters present in the URL, in whitelist
+ * order; absent ones are missing from the map, present-but-empty ones map to {@code ""}
  * @param eventTime when the hit happened (UTC instant)
  * @param userAgent the browser's user agent, or {@code null}
  * @param remoteIp the client IP without port, anonymised when configured, or {@code null}

@@ -16,9 +16,10 @@ import org.springframework.security.web.access.AccessDeniedHandler;
 import org.springframework.security.web.authentication.AuthenticationFailureHandler;
 
 /**
- * Answers a refused push with a bare status and no body: 401 for a missing or invalid token, 403 for a genuine token
- * of the wrong audience or account, 503 when the signing keys cannot be fetched (Pub/Sub redelivers). The reason goes
- * to the log, never to the caller.
+ * Answers a refused push with a bare status and no body: 401 for a missing or invalid
+ * token, 403 for a genuine token of the wrong audience or account, 503 when the signing
+ * keys cannot be fetched (Pub/Sub redelivers). The reason goes to the log, never to the
+ * caller.
  */
 final class PushAuthFailures implements AuthenticationEntryPoint, AccessDeniedHandler, AuthenticationFailureHandler {
 

@@ -31,9 +31,10 @@ import org.springframework.util.StringUtils;
 import org.springframework.web.client.RestTemplate;
 
 /**
- * Web security. With {@code pipeline.push.auth.enabled} the push endpoint requires the Google-signed OIDC token of a
- * push subscription and everything else stays open; without it, security stays out of the way. Either way: no
- * sessions, no CSRF tokens, no login page.
+ * Web security. With {@code pipeline.push.auth.enabled} the push endpoint requires the
+ * Google-signed OIDC token of a push subscription and everything else stays open; without
+ * it, security stays out of the way. Either way: no sessions, no CSRF tokens, no login
+ * page.
  */
 @Configuration(proxyBeanMethods = false)
 class PushSecurityConfiguration {
@@ -71,21 +72,23 @@ class PushSecurityConfiguration {
 
 					@Override
 					public <O extends BearerTokenAuthenticationFilter> O postProcess(O filter) {
-						// Unreachable signing keys are a transient failure (503, redelivered), not a server error.
+						// Unreachable signing keys are a transient failure (503,
+						// redelivered), not a server error.
 						filter.setAuthenticationFailureHandler(failures);
 						return filter;
 					}
 
 				}))
-			.exceptionHandling((exceptions) -> exceptions.authenticationEntryPoint(failures)
-				.accessDeniedHandler(failures))
+			.exceptionHandling(
+					(exceptions) -> exceptions.authenticationEntryPoint(failures).accessDeniedHandler(failures))
 			.build();
 	}
 
 	/**
-	 * Verifies Google OIDC tokens: RS256 signature by a key of the JWKS, issuer, expiry (required) and not-before with
-	 * the configured clock skew. Audience and account are checked by {@link PushTokenAuthorization}, so that a
-	 * genuine token for someone else is answered 403, not 401.
+	 * Verifies Google OIDC tokens: RS256 signature by a key of the JWKS, issuer, expiry
+	 * (required) and not-before with the configured clock skew. Audience and account are
+	 * checked by {@link PushTokenAuthorization}, so that a genuine token for someone else
+	 * is answered 403, not 401.
 	 */
 	@Bean
 	@ConditionalOnBooleanProperty("pipeline.push.auth.enabled")
@@ -97,11 +100,11 @@ class PushSecurityConfiguration {
 			.jwsAlgorithm(SignatureAlgorithm.RS256)
 			.restOperations(new RestTemplate(requests))
 			.build();
-		decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(
-				new JwtTimestampValidator(properties.push().auth().clockSkew()),
-				new JwtClaimValidator<Object>(JwtClaimNames.EXP, Objects::nonNull),
-				new JwtClaimValidator<Object>(JwtClaimNames.ISS,
-						(issuer) -> issuer != null && GOOGLE_ISSUERS.contains(issuer.toString()))));
+		decoder.setJwtValidator(
+				new DelegatingOAuth2TokenValidator<>(new JwtTimestampValidator(properties.push().auth().clockSkew()),
+						new JwtClaimValidator<Object>(JwtClaimNames.EXP, Objects::nonNull),
+						new JwtClaimValidator<Object>(JwtClaimNames.ISS,
+								(issuer) -> issuer != null && GOOGLE_ISSUERS.contains(issuer.toString()))));
 		return decoder;
 	}
 
@@ -110,7 +113,10 @@ class PushSecurityConfiguration {
 		return StringUtils.hasText(configured) ? configured : GOOGLE_JWK_SET_URI;
 	}
 
-	/** Reads bearer tokens on the push path only, so that a stray header elsewhere (health checks) is ignored. */
+	/**
+	 * Reads bearer tokens on the push path only, so that a stray header elsewhere (health
+	 * checks) is ignored.
+	 */
 	private static BearerTokenResolver onlyOn(RequestMatcher push) {
 		DefaultBearerTokenResolver header = new DefaultBearerTokenResolver();
 		return (request) -> push.matches(request) ? header.resolve(request) : null;

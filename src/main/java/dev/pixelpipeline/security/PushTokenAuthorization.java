@@ -18,9 +18,10 @@ import org.springframework.security.web.access.intercept.RequestAuthorizationCon
 import org.springframework.util.StringUtils;
 
 /**
- * Grants a push only to a verified token for our audience from one of the configured push service accounts:
- * {@code aud} contains {@code pipeline.push.auth.audience}, {@code email} is in
- * {@code pipeline.push.auth.service-accounts} and {@code email_verified} is true.
+ * Grants a push only to a verified token for our audience from one of the configured push
+ * service accounts: {@code aud} contains {@code pipeline.push.auth.audience},
+ * {@code email} is in {@code pipeline.push.auth.service-accounts} and
+ * {@code email_verified} is true.
  */
 final class PushTokenAuthorization implements AuthorizationManager<RequestAuthorizationContext> {
 
@@ -35,10 +36,15 @@ final class PushTokenAuthorization implements AuthorizationManager<RequestAuthor
 			throw new IllegalStateException("pipeline.push.auth.audience must be set when pipeline.push.auth.enabled "
 					+ "is true: the audience of the push subscription's OIDC token (by default the push URL)");
 		}
-		List<String> accounts = auth.serviceAccounts().stream().filter(StringUtils::hasText).map(String::strip).toList();
+		List<String> accounts = auth.serviceAccounts()
+			.stream()
+			.filter(StringUtils::hasText)
+			.map(String::strip)
+			.toList();
 		if (accounts.isEmpty()) {
-			throw new IllegalStateException("pipeline.push.auth.service-accounts must name at least one service account "
-					+ "when pipeline.push.auth.enabled is true: the push subscription's service account email");
+			throw new IllegalStateException(
+					"pipeline.push.auth.service-accounts must name at least one service account "
+							+ "when pipeline.push.auth.enabled is true: the push subscription's service account email");
 		}
 		this.audience = auth.audience().strip();
 		this.serviceAccounts = Set.copyOf(accounts);
@@ -55,8 +61,10 @@ final class PushTokenAuthorization implements AuthorizationManager<RequestAuthor
 		Jwt jwt = token.getToken();
 		boolean granted = isGranted(jwt);
 		if (!granted) {
-			logger.warn("Push refused (403): token of {} (email_verified {}) for audience {}; expected audience {} "
-					+ "and one of pipeline.push.auth.service-accounts", LogText.safe(text(jwt.getClaims().get("email"))),
+			logger.warn(
+					"Push refused (403): token of {} (email_verified {}) for audience {}; expected audience {} "
+							+ "and one of pipeline.push.auth.service-accounts",
+					LogText.safe(text(jwt.getClaims().get("email"))),
 					LogText.safe(text(jwt.getClaims().get("email_verified"))),
 					LogText.safe(String.valueOf(jwt.getAudience())), LogText.safe(this.audience));
 		}
@@ -68,8 +76,7 @@ final class PushTokenAuthorization implements AuthorizationManager<RequestAuthor
 		Object email = jwt.getClaims().get("email");
 		Object verified = jwt.getClaims().get("email_verified");
 		return audiences != null && audiences.contains(this.audience) && email instanceof String address
-				&& this.serviceAccounts.contains(address)
-				&& (Boolean.TRUE.equals(verified) || "true".equals(verified));
+				&& this.serviceAccounts.contains(address) && (Boolean.TRUE.equals(verified) || "true".equals(verified));
 	}
 
 	private static String text(Object value) {

@@ -16,8 +16,8 @@ import java.util.Base64;
  * @param receivedAt when the pipeline received the message
  * @param payload the original message data, as text
  * @param subscription the subscription that delivered it, or {@code null}
- * @param data the original message data, byte for byte (what a dead-letter topic receives), or {@code null} when
- * only the text is known
+ * @param data the original message data, byte for byte (what a dead-letter topic
+ * receives), or {@code null} when only the text is known
  */
 public record BadRow(String messageId, String reason, String detail, Instant receivedAt, String payload,
 		String subscription, byte[] data) {

@@ -3,14 +3,15 @@ package dev.pixelpipeline.store;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The port for bad rows: the embedded bad-rows table by default, a dead-letter topic in production.
+ * The port for bad rows: the embedded bad-rows table by default, a dead-letter topic in
+ * production.
  */
 public interface BadRowSink {
 
 	/**
 	 * Records a bad row durably.
-	 * @return completes when recorded; completes exceptionally when it could not be, and then the message must not
-	 * be acked
+	 * @return completes when recorded; completes exceptionally when it could not be, and
+	 * then the message must not be acked
 	 */
 	CompletableFuture<Void> record(BadRow badRow);
 

@@ -4,8 +4,8 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * An adapter that writes one batch of rows to a store, blocking until done. {@link BatchingSink} calls it from its
- * own writer threads, never from a request thread.
+ * An adapter that writes one batch of rows to a store, blocking until done.
+ * {@link BatchingSink} calls it from its own writer threads, never from a request thread.
  */
 public interface BatchWriter {
 

@@ -17,14 +17,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An {@link EventSink} that groups rows from concurrent callers into batches and hands each batch to a
- * {@link BatchWriter} on its own threads.
+ * An {@link EventSink} that groups rows from concurrent callers into batches and hands
+ * each batch to a {@link BatchWriter} on its own threads.
  *
- * <p>A batch is written when it reaches {@code maxRows}, would pass {@code maxBytes}, {@code maxDelay} after its
- * first row, or once no row has come for {@code maxIdle}. While every writer is busy, rows that arrive join the batch
- * that waits for the next free writer (up to the same bounds), so under load batches grow and writes stay few.
+ * <p>
+ * A batch is written when it reaches {@code maxRows}, would pass {@code maxBytes},
+ * {@code maxDelay} after its first row, or once no row has come for {@code maxIdle}.
+ * While every writer is busy, rows that arrive join the batch that waits for the next
+ * free writer (up to the same bounds), so under load batches grow and writes stay few.
  * Waiting rows are bounded by {@code maxPending}: past it a row is refused at once as
- * {@link RowResult.Status#OVERLOADED}, so the caller can answer 429 instead of queueing without bound.
+ * {@link RowResult.Status#OVERLOADED}, so the caller can answer 429 instead of queueing
+ * without bound.
  */
 public final class BatchingSink implements EventSink, AutoCloseable {
 
@@ -157,7 +160,8 @@ public final class BatchingSink implements EventSink, AutoCloseable {
 					bytes += next.row().estimatedBytes();
 				}
 				this.writerSlots.acquire();
-				// Rows that queued while every writer was busy go with this batch rather than wait for the next one.
+				// Rows that queued while every writer was busy go with this batch rather
+				// than wait for the next one.
 				while (carry == null && batch.size() < this.settings.maxRows()) {
 					Pending next = this.queue.poll();
 					if (next == null) {
@@ -224,8 +228,8 @@ public final class BatchingSink implements EventSink, AutoCloseable {
 	}
 
 	/**
-	 * Stops taking rows, writes what is waiting, and answers anything left after the timeout with
-	 * {@link RowResult.Status#RETRY}, so that Pub/Sub redelivers it.
+	 * Stops taking rows, writes what is waiting, and answers anything left after the
+	 * timeout with {@link RowResult.Status#RETRY}, so that Pub/Sub redelivers it.
 	 */
 	public void shutdown(Duration timeout) {
 		this.accepting = false;
@@ -243,7 +247,8 @@ public final class BatchingSink implements EventSink, AutoCloseable {
 		int abandoned = 0;
 		for (Runnable task : this.writers.shutdownNow()) {
 			for (Pending pending : ((BatchTask) task).batch()) {
-				pending.future().complete(RowResult.retry("shutting_down", "sink shut down before the row was written"));
+				pending.future()
+					.complete(RowResult.retry("shutting_down", "sink shut down before the row was written"));
 				abandoned++;
 			}
 		}

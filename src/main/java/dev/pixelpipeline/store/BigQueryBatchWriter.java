@@ -31,26 +31,31 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes batches to BigQuery with {@code tabledata.insertAll}: one request per table of the batch, on the template
- * table with {@code templateSuffix}, each row with the Pub/Sub message id as {@code insertId}.
+ * Writes batches to BigQuery with {@code tabledata.insertAll}: one request per table of
+ * the batch, on the template table with {@code templateSuffix}, each row with the Pub/Sub
+ * message id as {@code insertId}.
  *
- * <p>The client is expected to make a single attempt per call; this writer owns the retry budget:
+ * <p>
+ * The client is expected to make a single attempt per call; this writer owns the retry
+ * budget:
  * <ul>
- * <li>a transient failure of the whole request (5xx, {@code backendError}, {@code rateLimitExceeded}, 429, I/O error,
- * timeout) is retried with jittered exponential backoff while time remains before the batch's deadline, then its rows
- * are {@link RowResult.Status#RETRY};</li>
- * <li>rows rejected only because another row failed ({@code stopped}) are re-sent on their own; rows rejected for
- * themselves ({@code invalid}) are {@link RowResult.Status#REJECTED}, so they become bad rows;</li>
- * <li>a missing table or dataset, or a denied permission, is not retried: the rows are RETRY (Pub/Sub keeps them), the
- * writer reports a {@link #problem() problem} for readiness and logs one error line that says what to fix.</li>
+ * <li>a transient failure of the whole request (5xx, {@code backendError},
+ * {@code rateLimitExceeded}, 429, I/O error, timeout) is retried with jittered
+ * exponential backoff while time remains before the batch's deadline, then its rows are
+ * {@link RowResult.Status#RETRY};</li>
+ * <li>rows rejected only because another row failed ({@code stopped}) are re-sent on
+ * their own; rows rejected for themselves ({@code invalid}) are
+ * {@link RowResult.Status#REJECTED}, so they become bad rows;</li>
+ * <li>a missing table or dataset, or a denied permission, is not retried: the rows are
+ * RETRY (Pub/Sub keeps them), the writer reports a {@link #problem() problem} for
+ * readiness and logs one error line that says what to fix.</li>
  * </ul>
  */
 public final class BigQueryBatchWriter implements BatchWriter, AutoCloseable {
 
 	private static final Logger logger = LoggerFactory.getLogger(BigQueryBatchWriter.class);
 
-	private static final DateTimeFormatter RFC_3339_UTC = DateTimeFormatter
-		.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'")
+	private static final DateTimeFormatter RFC_3339_UTC = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'")
 		.withZone(ZoneOffset.UTC);
 
 	/** How long a reported problem keeps readiness DOWN without being seen again. */
@@ -102,11 +107,13 @@ public final class BigQueryBatchWriter implements BatchWriter, AutoCloseable {
 	private final AtomicReference<Problem> problem = new AtomicReference<>();
 
 	/**
-	 * @param bigQuery a client that makes one attempt per call, with bounded connect and read timeouts
+	 * @param bigQuery a client that makes one attempt per call, with bounded connect and
+	 * read timeouts
 	 * @param project the project of the dataset
 	 * @param dataset the dataset of the template table
 	 * @param retry how retries are paced
-	 * @param maxConcurrentRequests how many requests for the tables of batches may run at the same time
+	 * @param maxConcurrentRequests how many requests for the tables of batches may run at
+	 * the same time
 	 * @param clock the clock deadlines are measured on
 	 */
 	public BigQueryBatchWriter(BigQuery bigQuery, String project, String dataset, Retry retry,
@@ -124,7 +131,10 @@ public final class BigQueryBatchWriter implements BatchWriter, AutoCloseable {
 		});
 	}
 
-	/** Stops the request threads; call after the {@link BatchingSink} over this writer is shut down. */
+	/**
+	 * Stops the request threads; call after the {@link BatchingSink} over this writer is
+	 * shut down.
+	 */
 	@Override
 	public void close() {
 		this.requests.shutdownNow();
@@ -136,8 +146,8 @@ public final class BigQueryBatchWriter implements BatchWriter, AutoCloseable {
 	}
 
 	/**
-	 * The configuration problem last seen within {@link #PROBLEM_HOLD}, or {@code null}; a successful insert clears
-	 * it.
+	 * The configuration problem last seen within {@link #PROBLEM_HOLD}, or {@code null};
+	 * a successful insert clears it.
 	 */
 	public Problem problem() {
 		Problem current = this.problem.get();
@@ -207,7 +217,8 @@ public final class BigQueryBatchWriter implements BatchWriter, AutoCloseable {
 						results[chunk.get(0)] = RowResult.rejected("invalid", failure.detail());
 					}
 					else {
-						// The request as a whole was refused (too large, a bad value): halve it to find the row.
+						// The request as a whole was refused (too large, a bad value):
+						// halve it to find the row.
 						work.addFirst(chunk.subList(chunk.size() / 2, chunk.size()));
 						work.addFirst(chunk.subList(0, chunk.size() / 2));
 					}
@@ -245,7 +256,8 @@ public final class BigQueryBatchWriter implements BatchWriter, AutoCloseable {
 				}
 			}
 			if (!resend.isEmpty()) {
-				// Rows that were only stopped go again at once; rows with an error of their own wait as retries do.
+				// Rows that were only stopped go again at once; rows with an error of
+				// their own wait as retries do.
 				failures = transientRows ? failures + 1 : 0;
 				work.addFirst(resend);
 			}
@@ -258,9 +270,10 @@ public final class BigQueryBatchWriter implements BatchWriter, AutoCloseable {
 				fill(results, chunk, retry);
 				left += chunk.size();
 			}
-			logger.warn("BigQuery insert into {} (suffix '{}') gave up after {} attempts before the push deadline;"
-					+ " {} rows will be redelivered: {}", describe(tableId), table.suffix(), attempts, left,
-					retry.detail());
+			logger.warn(
+					"BigQuery insert into {} (suffix '{}') gave up after {} attempts before the push deadline;"
+							+ " {} rows will be redelivered: {}",
+					describe(tableId), table.suffix(), attempts, left, retry.detail());
 		}
 	}
 
@@ -276,7 +289,10 @@ public final class BigQueryBatchWriter implements BatchWriter, AutoCloseable {
 		return request.build();
 	}
 
-	/** The row as insertAll JSON: column names as keys, timestamps as RFC 3339 UTC, absent values left out. */
+	/**
+	 * The row as insertAll JSON: column names as keys, timestamps as RFC 3339 UTC, absent
+	 * values left out.
+	 */
 	static Map<String, Object> json(Map<String, Object> values) {
 		Map<String, Object> json = new HashMap<>(values.size() * 2);
 		for (Map.Entry<String, Object> entry : values.entrySet()) {
@@ -320,7 +336,8 @@ public final class BigQueryBatchWriter implements BatchWriter, AutoCloseable {
 		int code = bq.getCode();
 		String reason = bq.getReason();
 		if (code == 0 && bq.getCause() instanceof InterruptedException) {
-			// gax reports a read timeout (SocketTimeoutException is an InterruptedIOException) this way.
+			// gax reports a read timeout (SocketTimeoutException is an
+			// InterruptedIOException) this way.
 			return new Failure(Kind.TRANSIENT, "timeout", "no answer within the read timeout");
 		}
 		String detail = "HTTP " + code + ((reason != null) ? " " + reason : "") + ": " + bq.getMessage();
@@ -375,7 +392,8 @@ public final class BigQueryBatchWriter implements BatchWriter, AutoCloseable {
 		String message = what + "; pushes are answered 503 until then";
 		Instant now = this.clock.instant();
 		Problem previous = this.problem.getAndSet(new Problem(message, now));
-		// One line when the problem starts (or comes back after a quiet spell), not one per request.
+		// One line when the problem starts (or comes back after a quiet spell), not one
+		// per request.
 		if (previous == null || !previous.message().equals(message)
 				|| previous.seenAt().plus(PROBLEM_HOLD).isBefore(now)) {
 			logger.error("{} [{}]", message, failure.detail());

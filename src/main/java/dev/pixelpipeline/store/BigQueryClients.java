@@ -10,10 +10,11 @@ import com.google.cloud.bigquery.BigQueryOptions;
 import com.google.cloud.http.HttpTransportOptions;
 
 /**
- * Builds the BigQuery client the way {@link BigQueryBatchWriter} needs it: exactly one attempt per call, with bounded
- * connect and read timeouts. The writer owns the retry budget, because the client's own (six attempts over about
- * 11 s for a dropped connection, none for a 503 {@code backendError}) would outlast the push deadline and still miss
- * the errors worth retrying.
+ * Builds the BigQuery client the way {@link BigQueryBatchWriter} needs it: exactly one
+ * attempt per call, with bounded connect and read timeouts. The writer owns the retry
+ * budget, because the client's own (six attempts over about 11 s for a dropped
+ * connection, none for a 503 {@code backendError}) would outlast the push deadline and
+ * still miss the errors worth retrying.
  */
 public final class BigQueryClients {
 
@@ -22,9 +23,10 @@ public final class BigQueryClients {
 
 	/**
 	 * A client.
-	 * @param projectId the project, or {@code null} to take it from the environment; required with a host
-	 * @param host an endpoint override such as a test server, or {@code null} for Google's; with a host no Google
-	 * credentials are looked up
+	 * @param projectId the project, or {@code null} to take it from the environment;
+	 * required with a host
+	 * @param host an endpoint override such as a test server, or {@code null} for
+	 * Google's; with a host no Google credentials are looked up
 	 * @param connectTimeout how long a request may take to connect
 	 * @param readTimeout how long a request may wait for its answer
 	 * @param maxConnections the size of the connection pool
@@ -32,7 +34,8 @@ public final class BigQueryClients {
 	 */
 	public static BigQuery create(String projectId, String host, Duration connectTimeout, Duration readTimeout,
 			int maxConnections) {
-		// Apache's client with automatic retries off: the JDK's HttpURLConnection silently re-sends a POST once.
+		// Apache's client with automatic retries off: the JDK's HttpURLConnection
+		// silently re-sends a POST once.
 		ApacheHttpTransport transport = new ApacheHttpTransport(ApacheHttpTransport.newDefaultHttpClientBuilder()
 			.setMaxConnTotal(maxConnections)
 			.setMaxConnPerRoute(maxConnections)

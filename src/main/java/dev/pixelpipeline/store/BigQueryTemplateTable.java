@@ -25,19 +25,24 @@ import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The BigQuery template table as code: its schema comes from {@link RowSchema}, the same column list as the embedded
- * store, and it can be checked and created.
+ * The BigQuery template table as code: its schema comes from {@link RowSchema}, the same
+ * column list as the embedded store, and it can be checked and created.
  *
- * <p>With a table suffix, BigQuery creates each {@code template + suffix} table on first insert with the template's
- * schema; the template itself stays empty, so it is created with the schema only. Without a suffix the template is
- * the one table every row goes to, so it is created partitioned by day on {@code event_time} and clustered by the
- * first attribute (by default {@code user_id}).
+ * <p>
+ * With a table suffix, BigQuery creates each {@code template + suffix} table on first
+ * insert with the template's schema; the template itself stays empty, so it is created
+ * with the schema only. Without a suffix the template is the one table every row goes to,
+ * so it is created partitioned by day on {@code event_time} and clustered by the first
+ * attribute (by default {@code user_id}).
  */
 public final class BigQueryTemplateTable {
 
 	private static final Logger logger = LoggerFactory.getLogger(BigQueryTemplateTable.class);
 
-	/** Where the schema of the default template table is kept, in BigQuery's JSON schema format. */
+	/**
+	 * Where the schema of the default template table is kept, in BigQuery's JSON schema
+	 * format.
+	 */
 	public static final String SCHEMA_RESOURCE = "bigquery/pixel-template-schema.json";
 
 	/** What a check of the dataset and template table found. */
@@ -56,7 +61,8 @@ public final class BigQueryTemplateTable {
 	 * @param bigQuery the client
 	 * @param tableId the template table
 	 * @param schema the columns
-	 * @param singleTable whether the table suffix is empty, so that the template receives every row itself
+	 * @param singleTable whether the table suffix is empty, so that the template receives
+	 * every row itself
 	 */
 	public BigQueryTemplateTable(BigQuery bigQuery, TableId tableId, RowSchema schema, boolean singleTable) {
 		this.bigQuery = bigQuery;
@@ -87,8 +93,8 @@ public final class BigQueryTemplateTable {
 	}
 
 	/**
-	 * The schema in BigQuery's JSON schema format, as {@code bq mk --schema} and the console take it: an array of
-	 * {@code {"name","type","mode","description"}}.
+	 * The schema in BigQuery's JSON schema format, as {@code bq mk --schema} and the
+	 * console take it: an array of {@code {"name","type","mode","description"}}.
 	 */
 	public static String schemaJson(RowSchema schema) {
 		List<Map<String, String>> fields = new ArrayList<>();
@@ -113,7 +119,8 @@ public final class BigQueryTemplateTable {
 	}
 
 	/**
-	 * Checks that the dataset and the template table exist and that the template has every column.
+	 * Checks that the dataset and the template table exist and that the template has
+	 * every column.
 	 * @throws RuntimeException when BigQuery cannot be asked (network, permission)
 	 */
 	public Check check() {
@@ -154,12 +161,11 @@ public final class BigQueryTemplateTable {
 		StandardTableDefinition.Builder definition = StandardTableDefinition.newBuilder()
 			.setSchema(bigQuerySchema(this.schema));
 		if (this.singleTable) {
-			definition.setTimePartitioning(TimePartitioning.newBuilder(TimePartitioning.Type.DAY)
-				.setField("event_time")
-				.build());
+			definition.setTimePartitioning(
+					TimePartitioning.newBuilder(TimePartitioning.Type.DAY).setField("event_time").build());
 			if (!this.schema.attributes().isEmpty()) {
-				definition.setClustering(
-						Clustering.newBuilder().setFields(List.of(this.schema.attributes().get(0))).build());
+				definition
+					.setClustering(Clustering.newBuilder().setFields(List.of(this.schema.attributes().get(0))).build());
 			}
 		}
 		try {

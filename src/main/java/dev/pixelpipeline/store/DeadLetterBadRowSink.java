@@ -13,9 +13,10 @@ import com.google.protobuf.ByteString;
 import com.google.pubsub.v1.PubsubMessage;
 
 /**
- * Publishes each bad row to a Pub/Sub dead-letter topic: the original message data as payload, with attributes
- * {@code reason}, {@code original_message_id} and {@code subscription}. The returned future completes only once
- * Pub/Sub has accepted the publish, so the push that carried the bad row is acked only then; a failed or slow
+ * Publishes each bad row to a Pub/Sub dead-letter topic: the original message data as
+ * payload, with attributes {@code reason}, {@code original_message_id} and
+ * {@code subscription}. The returned future completes only once Pub/Sub has accepted the
+ * publish, so the push that carried the bad row is acked only then; a failed or slow
  * publish fails the future and the push is answered 503 and redelivered.
  */
 public final class DeadLetterBadRowSink implements BadRowSink {
@@ -44,7 +45,8 @@ public final class DeadLetterBadRowSink implements BadRowSink {
 	 * Creates the sink.
 	 * @param publisher the Pub/Sub publisher
 	 * @param topic the dead-letter topic, short name or full path
-	 * @param timeout how long a publish may take before the bad row counts as not recorded
+	 * @param timeout how long a publish may take before the bad row counts as not
+	 * recorded
 	 */
 	public DeadLetterBadRowSink(PubSubPublisherOperations publisher, String topic, Duration timeout) {
 		this.publisher = publisher;
@@ -73,14 +75,13 @@ public final class DeadLetterBadRowSink implements BadRowSink {
 		catch (RuntimeException ex) {
 			return CompletableFuture.failedFuture(failure(badRow, ex));
 		}
-		return published.orTimeout(this.timeout.toMillis(), TimeUnit.MILLISECONDS)
-			.handle((id, ex) -> {
-				if (ex != null) {
-					Throwable cause = (ex instanceof CompletionException && ex.getCause() != null) ? ex.getCause() : ex;
-					throw new CompletionException(failure(badRow, cause));
-				}
-				return null;
-			});
+		return published.orTimeout(this.timeout.toMillis(), TimeUnit.MILLISECONDS).handle((id, ex) -> {
+			if (ex != null) {
+				Throwable cause = (ex instanceof CompletionException && ex.getCause() != null) ? ex.getCause() : ex;
+				throw new CompletionException(failure(badRow, cause));
+			}
+			return null;
+		});
 	}
 
 	private IllegalStateException failure(BadRow badRow, Throwable cause) {

@@ -4,7 +4,8 @@ import java.sql.SQLException;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Keeps bad rows in the embedded store's {@code _bad_rows} table, whichever sink stores the good rows.
+ * Keeps bad rows in the embedded store's {@code _bad_rows} table, whichever sink stores
+ * the good rows.
  */
 public final class EmbeddedBadRowSink implements BadRowSink {
 

@@ -10,8 +10,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes batches into the {@link EmbeddedDatabase}: one transaction per batch, so a push costs a fraction of a
- * commit instead of one each.
+ * Writes batches into the {@link EmbeddedDatabase}: one transaction per batch, so a push
+ * costs a fraction of a commit instead of one each.
  */
 public final class EmbeddedBatchWriter implements BatchWriter {
 

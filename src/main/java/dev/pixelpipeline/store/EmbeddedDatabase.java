@@ -30,11 +30,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The embedded store: a DuckDB database file with one table per template and suffix (created on first use), a
- * wildcard view over them named like BigQuery's ({@code "pixel_*"}), and a {@code _bad_rows} table.
+ * The embedded store: a DuckDB database file with one table per template and suffix
+ * (created on first use), a wildcard view over them named like BigQuery's
+ * ({@code "pixel_*"}), and a {@code _bad_rows} table.
  *
- * <p>Rows are keyed by {@code message_id}, so a redelivered message is stored once. One connection writes events
- * (from the single writer thread of its {@link BatchingSink}), one writes bad rows, and reads use their own.
+ * <p>
+ * Rows are keyed by {@code message_id}, so a redelivered message is stored once. One
+ * connection writes events (from the single writer thread of its {@link BatchingSink}),
+ * one writes bad rows, and reads use their own.
  */
 public final class EmbeddedDatabase implements AutoCloseable {
 
@@ -77,7 +80,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
 	/**
 	 * Opens (or creates) the database.
-	 * @param path the database file, created with its folders if missing; {@code :memory:} for a throwaway store
+	 * @param path the database file, created with its folders if missing;
+	 * {@code :memory:} for a throwaway store
 	 * @param schema the event columns
 	 * @param template the template table name, which the wildcard view is named after
 	 */
@@ -96,10 +100,12 @@ public final class EmbeddedDatabase implements AutoCloseable {
 				.getConnection(":memory:".equals(path) ? "jdbc:duckdb:" : "jdbc:duckdb:" + path);
 			this.eventWriter = this.root.duplicate();
 			try (Statement statement = this.eventWriter.createStatement()) {
-				statement.execute("CREATE TEMP TABLE " + STAGING_TABLE + " (" + schema.columns()
-					.stream()
-					.map((c) -> quote(c.name()) + " " + sqlType(c))
-					.collect(Collectors.joining(", ")) + ")");
+				statement.execute("CREATE TEMP TABLE " + STAGING_TABLE + " ("
+						+ schema.columns()
+							.stream()
+							.map((c) -> quote(c.name()) + " " + sqlType(c))
+							.collect(Collectors.joining(", "))
+						+ ")");
 			}
 			this.badRowWriter = this.root.duplicate();
 			try (Statement statement = this.root.createStatement()) {
@@ -130,8 +136,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
 	}
 
 	/**
-	 * Inserts rows of any tables in one transaction; a row whose {@code message_id} is already in its table is
-	 * reported {@link RowResult.Status#DUPLICATE}.
+	 * Inserts rows of any tables in one transaction; a row whose {@code message_id} is
+	 * already in its table is reported {@link RowResult.Status#DUPLICATE}.
 	 * @throws SQLException when the write failed as a whole (nothing of it is kept)
 	 */
 	public List<RowResult> insert(List<EventRow> rows) throws SQLException {
@@ -164,8 +170,10 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
 	private void insertGroup(String table, List<Integer> indexes, List<EventRow> rows, RowResult[] results)
 			throws SQLException {
-		// Append the group to a connection-local staging table (DuckDB's fast path), then move it with one
-		// INSERT OR IGNORE: a statement per row would cost a statement's overhead per push.
+		// Append the group to a connection-local staging table (DuckDB's fast path), then
+		// move it with one
+		// INSERT OR IGNORE: a statement per row would cost a statement's overhead per
+		// push.
 		try (Statement statement = this.eventWriter.createStatement()) {
 			statement.execute("DELETE FROM " + STAGING_TABLE);
 		}
@@ -190,7 +198,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
 			}
 		}
 		for (int index : indexes) {
-			// The first row of a message id in the batch is the one stored; a repeat is a duplicate.
+			// The first row of a message id in the batch is the one stored; a repeat is a
+			// duplicate.
 			results[index] = inserted.remove(rows.get(index).messageId()) ? RowResult.stored() : RowResult.duplicate();
 		}
 	}
@@ -219,11 +228,14 @@ public final class EmbeddedDatabase implements AutoCloseable {
 			return;
 		}
 		try (Statement statement = this.eventWriter.createStatement()) {
-			statement.execute("CREATE TABLE IF NOT EXISTS " + quote(table) + " (" + this.schema.columns()
-				.stream()
-				.map((c) -> quote(c.name()) + " " + sqlType(c) + (c.required() ? " NOT NULL" : ""))
-				.collect(Collectors.joining(", ")) + ", PRIMARY KEY (message_id))");
-			// A table made before pipeline.attributes grew gets the new columns, as BigQuery schema updates do.
+			statement.execute("CREATE TABLE IF NOT EXISTS " + quote(table) + " ("
+					+ this.schema.columns()
+						.stream()
+						.map((c) -> quote(c.name()) + " " + sqlType(c) + (c.required() ? " NOT NULL" : ""))
+						.collect(Collectors.joining(", "))
+					+ ", PRIMARY KEY (message_id))");
+			// A table made before pipeline.attributes grew gets the new columns, as
+			// BigQuery schema updates do.
 			for (Column column : this.schema.columns()) {
 				statement.execute("ALTER TABLE " + quote(table) + " ADD COLUMN IF NOT EXISTS " + quote(column.name())
 						+ " " + sqlType(column));
@@ -263,11 +275,13 @@ public final class EmbeddedDatabase implements AutoCloseable {
 		return found;
 	}
 
-	/** Records a bad row; a second bad row for the same message id is not stored again. */
+	/**
+	 * Records a bad row; a second bad row for the same message id is not stored again.
+	 */
 	public void insertBadRow(BadRow badRow, byte[] payload) throws SQLException {
 		synchronized (this.badRowWriter) {
-			try (PreparedStatement insert = this.badRowWriter.prepareStatement("INSERT OR IGNORE INTO "
-					+ BAD_ROWS_TABLE + " VALUES (?, ?, ?, CAST(? AS TIMESTAMP), ?, ?)")) {
+			try (PreparedStatement insert = this.badRowWriter.prepareStatement(
+					"INSERT OR IGNORE INTO " + BAD_ROWS_TABLE + " VALUES (?, ?, ?, CAST(? AS TIMESTAMP), ?, ?)")) {
 				insert.setString(1, badRow.messageId());
 				insert.setString(2, badRow.reason());
 				insert.setString(3, badRow.detail());
@@ -301,8 +315,10 @@ public final class EmbeddedDatabase implements AutoCloseable {
 		if (this.tables.isEmpty() || (table != null && !this.tables.contains(table))) {
 			return List.of();
 		}
-		String columns = this.schema.columns().stream().map(EmbeddedDatabase::selectExpression).collect(
-				Collectors.joining(", "));
+		String columns = this.schema.columns()
+			.stream()
+			.map(EmbeddedDatabase::selectExpression)
+			.collect(Collectors.joining(", "));
 		String from = (table != null) ? "(SELECT *, ? AS _table FROM " + quote(table) + ")" : quote(viewName());
 		String sql = "SELECT " + columns + ", _table FROM " + from
 				+ " ORDER BY received_at DESC, event_time DESC, message_id LIMIT ?";
@@ -330,8 +346,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
 	}
 
 	/**
-	 * Rows received per minute since a time, over all event tables (the wildcard view), by {@code received_at};
-	 * minutes without rows are left out.
+	 * Rows received per minute since a time, over all event tables (the wildcard view),
+	 * by {@code received_at}; minutes without rows are left out.
 	 * @param since the first minute counted (truncated to the minute)
 	 */
 	public List<MinuteCount> rowsPerMinute(Instant since) throws SQLException {
@@ -355,7 +371,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
 	/** Runs a read-only query on a connection of its own, for tests and tools. */
 	public long count(String sql) throws SQLException {
-		try (Connection connection = this.root.duplicate(); Statement statement = connection.createStatement();
+		try (Connection connection = this.root.duplicate();
+				Statement statement = connection.createStatement();
 				ResultSet rs = statement.executeQuery(sql)) {
 			rs.next();
 			return rs.getLong(1);
@@ -384,8 +401,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
 	}
 
 	private static String selectExpression(Column column) {
-		return (column.type() == Column.Type.TIMESTAMP) ? timestampText(quote(column.name())) + " AS "
-				+ quote(column.name()) : quote(column.name());
+		return (column.type() == Column.Type.TIMESTAMP)
+				? timestampText(quote(column.name())) + " AS " + quote(column.name()) : quote(column.name());
 	}
 
 	private static String timestampText(String expression) {

@@ -6,9 +6,11 @@ import java.util.Map;
  * One row to store: its table, its dedup id and its column values.
  *
  * @param table where the row goes
- * @param messageId the dedup id (primary key in the embedded store, {@code insertId} in BigQuery)
+ * @param messageId the dedup id (primary key in the embedded store, {@code insertId} in
+ * BigQuery)
  * @param values the column values keyed by column name, in {@link RowSchema} order
- * @param estimatedBytes a cheap upper estimate of the row's JSON size, for request byte budgets
+ * @param estimatedBytes a cheap upper estimate of the row's JSON size, for request byte
+ * budgets
  */
 public record EventRow(TableName table, String messageId, Map<String, Object> values, int estimatedBytes) {
 

@@ -1,10 +1,12 @@
 package dev.pixelpipeline.store;
 
 /**
- * What became of one row handed to a sink. Values, not exceptions: callers map them to acks and status codes.
+ * What became of one row handed to a sink. Values, not exceptions: callers map them to
+ * acks and status codes.
  *
  * @param status the outcome
- * @param reason a stable reason code ({@code invalid}, {@code backend_error}, …), {@code null} when stored
+ * @param reason a stable reason code ({@code invalid}, {@code backend_error}, …),
+ * {@code null} when stored
  * @param detail a short explanation for logs and bad rows, {@code null} when stored
  */
 public record RowResult(Status status, String reason, String detail) {
@@ -16,7 +18,10 @@ public record RowResult(Status status, String reason, String detail) {
 		STORED,
 		/** Already stored before (a redelivery); as good as stored. */
 		DUPLICATE,
-		/** The store refused this row for itself (schema, size): keep it as a bad row and ack. */
+		/**
+		 * The store refused this row for itself (schema, size): keep it as a bad row and
+		 * ack.
+		 */
 		REJECTED,
 		/** The store failed transiently: do not ack, let Pub/Sub redeliver. */
 		RETRY,

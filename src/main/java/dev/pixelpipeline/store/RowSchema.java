@@ -12,8 +12,9 @@ import java.util.regex.Pattern;
 import dev.pixelpipeline.parse.TrackingEvent;
 
 /**
- * The columns of the event tables, the single source of truth for the embedded store, the BigQuery rows and the
- * BigQuery template table schema: one STRING column per whitelisted attribute, then the fixed columns.
+ * The columns of the event tables, the single source of truth for the embedded store, the
+ * BigQuery rows and the BigQuery template table schema: one STRING column per whitelisted
+ * attribute, then the fixed columns.
  */
 public final class RowSchema {
 
@@ -47,8 +48,8 @@ public final class RowSchema {
 
 	/**
 	 * The schema for the given whitelisted attributes.
-	 * @throws IllegalArgumentException naming the attribute when one is not a valid column name or clashes with a
-	 * fixed column
+	 * @throws IllegalArgumentException naming the attribute when one is not a valid
+	 * column name or clashes with a fixed column
 	 */
 	public static RowSchema of(List<String> attributes) {
 		for (String attribute : attributes) {
@@ -79,8 +80,9 @@ public final class RowSchema {
 	}
 
 	/**
-	 * The column values of one event, keyed by column name in column order: strings, {@link Instant} for
-	 * timestamps, {@link Integer} for the status; absent values are {@code null}.
+	 * The column values of one event, keyed by column name in column order: strings,
+	 * {@link Instant} for timestamps, {@link Integer} for the status; absent values are
+	 * {@code null}.
 	 */
 	public Map<String, Object> values(TrackingEvent event, Instant receivedAt) {
 		Map<String, Object> values = new LinkedHashMap<>(this.columns.size() * 2);

@@ -1,10 +1,12 @@
 package dev.pixelpipeline.store;
 
 /**
- * Where a row goes: the template table and the suffix BigQuery appends to it ({@code templateSuffix}).
+ * Where a row goes: the template table and the suffix BigQuery appends to it
+ * ({@code templateSuffix}).
  *
  * @param template the template table, such as {@code pixel}
- * @param suffix the computed suffix, such as {@code _u1_20261128}; empty for a single table
+ * @param suffix the computed suffix, such as {@code _u1_20261128}; empty for a single
+ * table
  */
 public record TableName(String template, String suffix) {
 

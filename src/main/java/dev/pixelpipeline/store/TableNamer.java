@@ -15,12 +15,15 @@ import java.util.regex.Pattern;
 import dev.pixelpipeline.parse.TrackingEvent;
 
 /**
- * Computes the table of an event from the template and the suffix pattern, as BigQuery template tables do.
+ * Computes the table of an event from the template and the suffix pattern, as BigQuery
+ * template tables do.
  *
- * <p>In the pattern, {@code {name}} is the value of a whitelisted attribute and {@code {date}} the UTC event date as
- * {@code yyyyMMdd}. Every character of the suffix outside {@code [A-Za-z0-9_]} becomes {@code _}; a missing or
- * empty value becomes {@code unknown}. A name longer than BigQuery's 1,024 characters is cut and ends in a hash of
- * the whole suffix, so distinct long values stay in distinct tables.
+ * <p>
+ * In the pattern, {@code {name}} is the value of a whitelisted attribute and
+ * {@code {date}} the UTC event date as {@code yyyyMMdd}. Every character of the suffix
+ * outside {@code [A-Za-z0-9_]} becomes {@code _}; a missing or empty value becomes
+ * {@code unknown}. A name longer than BigQuery's 1,024 characters is cut and ends in a
+ * hash of the whole suffix, so distinct long values stay in distinct tables.
  */
 public final class TableNamer {
 
@@ -37,8 +40,8 @@ public final class TableNamer {
 
 	/**
 	 * Parses the pattern once.
-	 * @throws IllegalArgumentException when the template is not a table name, the pattern has an unclosed brace,
-	 * or it names an attribute that is not whitelisted
+	 * @throws IllegalArgumentException when the template is not a table name, the pattern
+	 * has an unclosed brace, or it names an attribute that is not whitelisted
 	 */
 	public TableNamer(String template, String suffixPattern, List<String> attributes) {
 		if (template == null || !TABLE_NAME.matcher(template).matches() || template.length() > 512) {
@@ -141,8 +144,9 @@ public final class TableNamer {
 	}
 
 	/**
-	 * Appends the UTC date as {@code yyyyMMdd}: the digits written directly for years 1 to 9999 (a formatter call
-	 * per row allocated more than the rest of the name), the formatter for any other year.
+	 * Appends the UTC date as {@code yyyyMMdd}: the digits written directly for years 1
+	 * to 9999 (a formatter call per row allocated more than the rest of the name), the
+	 * formatter for any other year.
 	 */
 	static void appendDate(StringBuilder out, Instant instant) {
 		LocalDate date = LocalDate.ofInstant(instant, ZoneOffset.UTC);

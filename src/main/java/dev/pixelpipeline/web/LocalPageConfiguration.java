@@ -9,8 +9,9 @@ import org.springframework.web.servlet.config.annotation.ViewControllerRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
 /**
- * The live local page at {@code /}: plain HTML, JS and CSS from {@code classpath:/local-page/} (not a Boot static
- * location, so that it is served only while the read API it polls is on).
+ * The live local page at {@code /}: plain HTML, JS and CSS from
+ * {@code classpath:/local-page/} (not a Boot static location, so that it is served only
+ * while the read API it polls is on).
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(prefix = "pipeline.read-api", name = "enabled", havingValue = "true", matchIfMissing = true)

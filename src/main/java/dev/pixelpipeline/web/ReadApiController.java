@@ -16,7 +16,8 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * Read API over the embedded store, for the local page and for people trying the pipeline on a laptop.
+ * Read API over the embedded store, for the local page and for people trying the pipeline
+ * on a laptop.
  */
 @RestController
 @ConditionalOnProperty(prefix = "pipeline.read-api", name = "enabled", havingValue = "true", matchIfMissing = true)

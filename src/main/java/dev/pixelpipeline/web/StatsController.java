@@ -26,8 +26,9 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * {@code GET /api/stats}: what the local page charts. Rows per minute over the last hour from the embedded store,
- * and the pipeline's counters and lag from the meter registry (since this process started).
+ * {@code GET /api/stats}: what the local page charts. Rows per minute over the last hour
+ * from the embedded store, and the pipeline's counters and lag from the meter registry
+ * (since this process started).
  */
 @RestController
 @ConditionalOnProperty(prefix = "pipeline.read-api", name = "enabled", havingValue = "true", matchIfMissing = true)
@@ -49,8 +50,7 @@ class StatsController {
 	}
 
 	/** The answer of {@code /api/stats}. */
-	record Stats(Instant now, List<EmbeddedDatabase.MinuteCount> rowsPerMinute, Map<String, Double> counters,
-			Lag lag) {
+	record Stats(Instant now, List<EmbeddedDatabase.MinuteCount> rowsPerMinute, Map<String, Double> counters, Lag lag) {
 	}
 
 	/** Stored time minus event time, in milliseconds, over this process's recent rows. */
@@ -92,8 +92,7 @@ class StatsController {
 		for (ValueAtPercentile value : snapshot.percentileValues()) {
 			percentiles.put("p" + Math.round(value.percentile() * 100), value.value(TimeUnit.MILLISECONDS));
 		}
-		return new Lag(timer.count(), timer.mean(TimeUnit.MILLISECONDS), timer.max(TimeUnit.MILLISECONDS),
-				percentiles);
+		return new Lag(timer.count(), timer.mean(TimeUnit.MILLISECONDS), timer.max(TimeUnit.MILLISECONDS), percentiles);
 	}
 
 }

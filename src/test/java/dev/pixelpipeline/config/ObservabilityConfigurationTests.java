@@ -56,13 +56,15 @@ class ObservabilityConfigurationTests {
 	}
 
 	private static PipelineProperties properties(String instanceId) {
-		return new PipelineProperties(PipelineProperties.SinkType.EMBEDDED, "/pixel.png",
-				java.util.List.of("user_id"), new PipelineProperties.Privacy(true, false),
-				new PipelineProperties.Table("pixel", ""), new PipelineProperties.Embedded(":memory:", null),
-				null, new PipelineProperties.LocalPixel(true), new PipelineProperties.ReadApi(true),
-				new PipelineProperties.Push(Duration.ofSeconds(9), org.springframework.util.unit.DataSize.ofMegabytes(1),
+		return new PipelineProperties(PipelineProperties.SinkType.EMBEDDED, "/pixel.png", java.util.List.of("user_id"),
+				new PipelineProperties.Privacy(true, false), new PipelineProperties.Table("pixel", ""),
+				new PipelineProperties.Embedded(":memory:", null), null, new PipelineProperties.LocalPixel(true),
+				new PipelineProperties.ReadApi(true),
+				new PipelineProperties.Push(Duration.ofSeconds(9),
+						org.springframework.util.unit.DataSize.ofMegabytes(1),
 						new PipelineProperties.Auth(false, null, java.util.List.of(), Duration.ofSeconds(30))),
-				new PipelineProperties.Metrics(instanceId), new PipelineProperties.DeadLetter(null, false, Duration.ofSeconds(5)),
+				new PipelineProperties.Metrics(instanceId),
+				new PipelineProperties.DeadLetter(null, false, Duration.ofSeconds(5)),
 				new PipelineProperties.Ingest(PipelineProperties.IngestMode.PUSH, null, 1000,
 						org.springframework.util.unit.DataSize.ofMegabytes(100), 1),
 				new PipelineProperties.Shutdown(Duration.ofMillis(1500)));

@@ -18,9 +18,9 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The local defaults on a random port: actuator exposes health (with its probes), info and prometheus and nothing
- * else; push authentication is off and security stays out of the way (no token, no CSRF token, no session, no login
- * page).
+ * The local defaults on a random port: actuator exposes health (with its probes), info
+ * and prometheus and nothing else; push authentication is off and security stays out of
+ * the way (no token, no CSRF token, no session, no login page).
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = "pipeline.embedded.path=:memory:")
@@ -69,10 +69,11 @@ class OpenEndpointsIntegrationTests {
 	@ParameterizedTest
 	@ValueSource(strings = { "/actuator/shutdown", "/actuator/loggers/ROOT", "/actuator/env", "/actuator/threaddump" })
 	void nothingCanBePostedToActuator(String path) throws Exception {
-		HttpResponse<String> response = Pushes.send(HttpRequest.newBuilder(URI.create("http://localhost:" + this.port + path))
-			.header("Content-Type", "application/json")
-			.POST(HttpRequest.BodyPublishers.ofString("{\"configuredLevel\":\"TRACE\"}"))
-			.build());
+		HttpResponse<String> response = Pushes
+			.send(HttpRequest.newBuilder(URI.create("http://localhost:" + this.port + path))
+				.header("Content-Type", "application/json")
+				.POST(HttpRequest.BodyPublishers.ofString("{\"configuredLevel\":\"TRACE\"}"))
+				.build());
 		assertThat(response.statusCode()).isEqualTo(404);
 	}
 
@@ -90,12 +91,12 @@ class OpenEndpointsIntegrationTests {
 		String userId = "form_" + UUID.randomUUID().toString().replace("-", "");
 		String entry = Pushes.logEntry("form-" + userId,
 				"https://track.example.com/pixel.png?user_id=" + userId + "&type=view&access_token=x");
-		HttpResponse<String> response = Pushes.send(HttpRequest
-			.newBuilder(URI.create("http://localhost:" + this.port + "/pubsub/push"))
-			.header("Content-Type", "application/x-www-form-urlencoded")
-			.header("x-goog-pubsub-message-id", "form-" + userId)
-			.POST(HttpRequest.BodyPublishers.ofString(entry, StandardCharsets.UTF_8))
-			.build());
+		HttpResponse<String> response = Pushes
+			.send(HttpRequest.newBuilder(URI.create("http://localhost:" + this.port + "/pubsub/push"))
+				.header("Content-Type", "application/x-www-form-urlencoded")
+				.header("x-goog-pubsub-message-id", "form-" + userId)
+				.POST(HttpRequest.BodyPublishers.ofString(entry, StandardCharsets.UTF_8))
+				.build());
 		assertThat(response.statusCode()).isEqualTo(204);
 		assertThat(this.database.events(10, Pushes.table(userId))).hasSize(1);
 	}

@@ -47,17 +47,17 @@ class PipelinePropertiesTests {
 
 	@Test
 	void bindsOverridesAndKeepsDefaultsForUnsetBatchFields() {
-		this.runner
-			.withPropertyValues("pipeline.sink=bigquery", "pipeline.attributes=user_id,campaign",
-					"pipeline.table.suffix=", "pipeline.embedded.batch.max-rows=50",
-					"pipeline.privacy.anonymize-ip=false")
+		this.runner.withPropertyValues("pipeline.sink=bigquery", "pipeline.attributes=user_id,campaign",
+				"pipeline.table.suffix=", "pipeline.embedded.batch.max-rows=50", "pipeline.privacy.anonymize-ip=false")
 			.run((context) -> {
 				PipelineProperties properties = context.getBean(PipelineProperties.class);
 				assertThat(properties.sink()).isEqualTo(PipelineProperties.SinkType.BIGQUERY);
 				assertThat(properties.attributes()).containsExactly("user_id", "campaign");
 				assertThat(properties.table().suffix()).isEmpty();
 				assertThat(properties.privacy().anonymizeIp()).isFalse();
-				BatchSettings batch = properties.embedded().batch().settings(PipelineProperties.Embedded.BATCH_DEFAULTS);
+				BatchSettings batch = properties.embedded()
+					.batch()
+					.settings(PipelineProperties.Embedded.BATCH_DEFAULTS);
 				assertThat(batch.maxRows()).isEqualTo(50);
 				assertThat(batch.maxDelay()).isEqualTo(PipelineProperties.Embedded.BATCH_DEFAULTS.maxDelay());
 			});

@@ -25,8 +25,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * How the application starts: locally with no cloud account at all, and never in the {@code gcp} profile without
- * a dead-letter topic.
+ * How the application starts: locally with no cloud account at all, and never in the
+ * {@code gcp} profile without a dead-letter topic.
  */
 class StartupIntegrationTests {
 
@@ -37,13 +37,14 @@ class StartupIntegrationTests {
 	void theDefaultContextStartsWithoutAnyCloudAccount() throws Exception {
 		try (PipelineApp app = PipelineApp
 			.start(Map.of("pipeline.embedded.path", this.data.resolve("l.duckdb").toString()))) {
-			// Nothing looked for Google credentials or a project: the Pub/Sub client is off.
+			// Nothing looked for Google credentials or a project: the Pub/Sub client is
+			// off.
 			assertThat(app.context().getBeanProvider(CredentialsProvider.class).getIfAvailable()).isNull();
 			assertThat(app.context().getBeanProvider(PubSubPublisherOperations.class).getIfAvailable()).isNull();
 			assertThat(app.context().getBean(BadRowSink.class)).isInstanceOf(EmbeddedBadRowSink.class);
 			HttpResponse<String> health = HttpClient.newHttpClient()
-				.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port() + "/actuator/health"))
-					.build(), HttpResponse.BodyHandlers.ofString());
+				.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port() + "/actuator/health")).build(),
+						HttpResponse.BodyHandlers.ofString());
 			assertThat(health.statusCode()).isEqualTo(200);
 			assertThat(health.body()).contains("\"UP\"");
 		}
@@ -64,10 +65,7 @@ class StartupIntegrationTests {
 	void requiringADeadLetterTopicWithoutOneFailsTheBinding() {
 		new ApplicationContextRunner().withUserConfiguration(Properties.class)
 			.withPropertyValues("pipeline.dead-letter.required=true")
-			.run((context) -> assertThat(context).hasFailed()
-				.getFailure()
-				.rootCause()
-				.hasMessage(deadLetterMessage()));
+			.run((context) -> assertThat(context).hasFailed().getFailure().rootCause().hasMessage(deadLetterMessage()));
 		new ApplicationContextRunner().withUserConfiguration(Properties.class)
 			.withPropertyValues("pipeline.dead-letter.required=true", "pipeline.dead-letter.topic=bad-rows")
 			.run((context) -> assertThat(context).hasNotFailed()

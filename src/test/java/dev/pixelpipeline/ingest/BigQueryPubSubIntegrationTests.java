@@ -23,11 +23,12 @@ import org.junit.jupiter.api.io.TempDir;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The BigQuery sink end to end: Google's Pub/Sub emulator pushes log entries to the real application, whose
- * BigQuery client inserts into a stand-in of the BigQuery API that fails a third of the insert calls (mostly 503s
- * and dropped connections, a few answers slower than the push deadline). Every message id arrives as a committed
- * insertId, fixtures become exactly the expected rows, bad rows stay in the embedded table, and no push is acked
- * before its rows were committed.
+ * The BigQuery sink end to end: Google's Pub/Sub emulator pushes log entries to the real
+ * application, whose BigQuery client inserts into a stand-in of the BigQuery API that
+ * fails a third of the insert calls (mostly 503s and dropped connections, a few answers
+ * slower than the push deadline). Every message id arrives as a committed insertId,
+ * fixtures become exactly the expected rows, bad rows stay in the embedded table, and no
+ * push is acked before its rows were committed.
  */
 class BigQueryPubSubIntegrationTests {
 
@@ -83,8 +84,10 @@ class BigQueryPubSubIntegrationTests {
 	@Test
 	void everyMessageIsCommittedWhileAThirdOfTheInsertsFail() {
 		PubSubEmulator emulator = PubSubEmulator.shared();
-		// Short deadlines, so that the few slow answers stall the emulator's two-wide push window only briefly; the
-		// client gives up on an answer after a second and retries, and the slow answer commits all the same.
+		// Short deadlines, so that the few slow answers stall the emulator's two-wide
+		// push window only briefly; the
+		// client gives up on an answer after a second and retries, and the slow answer
+		// commits all the same.
 		try (PipelineApp app = start(Map.of("pipeline.push.deadline", "2s", "pipeline.bigquery.read-timeout", "1s",
 				"pipeline.bigquery.batch.max-delay", "2ms"))) {
 			Answer[] faults = new Answer[40];
@@ -105,9 +108,8 @@ class BigQueryPubSubIntegrationTests {
 			}
 			List<String> ids = emulator.publish(topic, messages);
 			PipelineApp.await(() -> this.bigQuery.committedInsertIds().containsAll(ids), Duration.ofMinutes(4),
-					() -> "missing insertIds: " + ids.stream()
-						.filter((id) -> !this.bigQuery.committedInsertIds().contains(id))
-						.count());
+					() -> "missing insertIds: "
+							+ ids.stream().filter((id) -> !this.bigQuery.committedInsertIds().contains(id)).count());
 
 			assertThat(new HashSet<>(ids)).hasSize(2000);
 			assertThat(this.bigQuery.committedInsertIds()).containsExactlyInAnyOrderElementsOf(ids);

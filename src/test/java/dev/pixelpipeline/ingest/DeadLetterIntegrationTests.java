@@ -23,8 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * With {@code pipeline.dead-letter.topic} set, bad rows are published to that topic of the Pub/Sub emulator before
- * their push is acked, and a push whose publish fails is answered 503.
+ * With {@code pipeline.dead-letter.topic} set, bad rows are published to that topic of
+ * the Pub/Sub emulator before their push is acked, and a push whose publish fails is
+ * answered 503.
  */
 class DeadLetterIntegrationTests {
 

@@ -28,8 +28,9 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Hostile input against the real app on a random port: every case ends in a clear 4xx or a bad row, never a 5xx,
- * and nothing a sender controls reaches the log with a line break.
+ * Hostile input against the real app on a random port: every case ends in a clear 4xx or
+ * a bad row, never a 5xx, and nothing a sender controls reaches the log with a line
+ * break.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = "pipeline.embedded.path=:memory:")
@@ -46,8 +47,7 @@ class HostileInputIntegrationTests {
 
 	@Test
 	void bodyOverOneMegabyteWithContentLengthIs413BeforeItIsSent() throws Exception {
-		HttpResponse<String> response = Pushes.send(pushRequest()
-			.expectContinue(true)
+		HttpResponse<String> response = Pushes.send(pushRequest().expectContinue(true)
 			.POST(HttpRequest.BodyPublishers.ofByteArray(new byte[ONE_MB + 1]))
 			.build());
 		assertThat(response.statusCode()).isEqualTo(413);
@@ -57,9 +57,9 @@ class HostileInputIntegrationTests {
 	void chunkedBodyOverOneMegabyteIs413() throws Exception {
 		byte[] body = new byte[ONE_MB + ONE_MB / 2];
 		Arrays.fill(body, (byte) ' ');
-		HttpResponse<String> response = Pushes.send(pushRequest()
-			.POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body)))
-			.build());
+		HttpResponse<String> response = Pushes
+			.send(pushRequest().POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body)))
+				.build());
 		assertThat(response.statusCode()).isEqualTo(413);
 	}
 
@@ -76,13 +76,15 @@ class HostileInputIntegrationTests {
 	@Test
 	void declaredLengthOverTheLimitIs413WithoutWaitingForTheBody() throws Exception {
 		assertThat(raw("POST /pubsub/push HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-				+ "Content-Length: 50000000\r\nConnection: close\r\n\r\n{}")).startsWith("HTTP/1.1 413");
+				+ "Content-Length: 50000000\r\nConnection: close\r\n\r\n{}"))
+			.startsWith("HTTP/1.1 413");
 	}
 
 	@Test
 	void unparseableContentLengthIs400() throws Exception {
 		assertThat(raw("POST /pubsub/push HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-				+ "Content-Length: 12abc\r\nConnection: close\r\n\r\n{}")).startsWith("HTTP/1.1 400");
+				+ "Content-Length: 12abc\r\nConnection: close\r\n\r\n{}"))
+			.startsWith("HTTP/1.1 400");
 	}
 
 	@Test

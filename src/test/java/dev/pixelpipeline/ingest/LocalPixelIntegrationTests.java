@@ -20,7 +20,8 @@ import tools.jackson.databind.json.JsonMapper;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The laptop path: a GET of /pixel.png answers the PNG and the hit shows up through the read API at once.
+ * The laptop path: a GET of /pixel.png answers the PNG and the hit shows up through the
+ * read API at once.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class LocalPixelIntegrationTests {

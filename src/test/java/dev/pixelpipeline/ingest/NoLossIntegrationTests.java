@@ -21,9 +21,10 @@ import org.junit.jupiter.api.io.TempDir;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * No loss, no duplicates, through Google's Pub/Sub emulator: every published log entry ends up stored exactly
- * once while the store fails a third of its writes, and across a restart of the service in the middle of a stream;
- * no push is ever acked for a row that was not committed.
+ * No loss, no duplicates, through Google's Pub/Sub emulator: every published log entry
+ * ends up stored exactly once while the store fails a third of its writes, and across a
+ * restart of the service in the middle of a stream; no push is ever acked for a row that
+ * was not committed.
  */
 class NoLossIntegrationTests {
 
@@ -51,7 +52,8 @@ class NoLossIntegrationTests {
 		try (PipelineApp app = PipelineApp.start(properties(this.data.resolve("faults.duckdb"), 0),
 				FaultInjection.class)) {
 			FaultInjection.Faults faults = app.context().getBean(FaultInjection.Faults.class);
-			// Every third write call fails, alternately before the commit and after it (answer lost).
+			// Every third write call fails, alternately before the commit and after it
+			// (answer lost).
 			faults.policy((rows) -> {
 				int call = faults.calls();
 				if (call % 3 != 0) {

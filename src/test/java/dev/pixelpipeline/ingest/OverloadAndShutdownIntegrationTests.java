@@ -23,8 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Over plain HTTP against a slow store: overload is answered 429 at once and recovers by itself; a shutdown in
- * the middle of pushes answers each of them either 204 with its row stored, or non-2xx — never 204 unstored.
+ * Over plain HTTP against a slow store: overload is answered 429 at once and recovers by
+ * itself; a shutdown in the middle of pushes answers each of them either 204 with its row
+ * stored, or non-2xx — never 204 unstored.
  */
 class OverloadAndShutdownIntegrationTests {
 

@@ -24,8 +24,9 @@ class PipelineMetricsTests {
 				.isZero();
 		}
 		for (int status : PipelineMetrics.PUSH_STATUSES) {
-			assertThat(this.registry.get(PipelineMetrics.PUSH_RESPONSES).tag("status", Integer.toString(status))
-				.counter()).isNotNull();
+			assertThat(
+					this.registry.get(PipelineMetrics.PUSH_RESPONSES).tag("status", Integer.toString(status)).counter())
+				.isNotNull();
 		}
 		assertThat(this.registry.get(PipelineMetrics.STORED).tag("sink", "bigquery").counter().count()).isZero();
 		assertThat(this.registry.get(PipelineMetrics.INSERT).tag("sink", "bigquery").timers()).hasSize(3);
@@ -38,7 +39,9 @@ class PipelineMetricsTests {
 		this.metrics.onBatch("embedded", 3, 7_000_000,
 				List.of(RowResult.stored(), RowResult.rejected("invalid", "x"), RowResult.stored()));
 		this.metrics.onBatch("embedded", 1, 9_000_000, List.of(RowResult.retry("store_error", "down")));
-		Timer success = this.registry.get(PipelineMetrics.INSERT).tags("sink", "embedded", "outcome", "success").timer();
+		Timer success = this.registry.get(PipelineMetrics.INSERT)
+			.tags("sink", "embedded", "outcome", "success")
+			.timer();
 		assertThat(success.count()).isEqualTo(1);
 		assertThat(this.registry.get(PipelineMetrics.INSERT).tags("outcome", "partial").timer().count()).isEqualTo(1);
 		assertThat(this.registry.get(PipelineMetrics.INSERT).tags("outcome", "failure").timer().count()).isEqualTo(1);

@@ -13,8 +13,9 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * With {@code pipeline.privacy.drop-user-agent} a stored row has no user agent, and the client IP is anonymised by
- * default: pushed through the real endpoint into the real store.
+ * With {@code pipeline.privacy.drop-user-agent} a stored row has no user agent, and the
+ * client IP is anonymised by default: pushed through the real endpoint into the real
+ * store.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "pipeline.embedded.path=:memory:", "pipeline.privacy.drop-user-agent=true" })
@@ -43,8 +44,9 @@ class PrivacyIntegrationTests {
 		String userId = "privacy6_" + UUID.randomUUID().toString().replace("-", "");
 		String entry = Pushes.logEntry("privacy6-" + userId, "/pixel.png?user_id=" + userId)
 			.replace("203.0.113.54:51324", "[2001:db8:85a3:8d3:1319:8a2e:370:7348]:443");
-		assertThat(Pushes.push(this.port, Pushes.wrapped("privacy6-" + userId, entry.getBytes(StandardCharsets.UTF_8)),
-				null).statusCode()).isEqualTo(204);
+		assertThat(Pushes
+			.push(this.port, Pushes.wrapped("privacy6-" + userId, entry.getBytes(StandardCharsets.UTF_8)), null)
+			.statusCode()).isEqualTo(204);
 		assertThat(this.database.events(10, Pushes.table(userId))).singleElement()
 			.satisfies((row) -> assertThat(row.get("remote_ip")).isEqualTo("2001:db8:85a3::"));
 	}

@@ -23,9 +23,10 @@ import org.junit.jupiter.api.io.TempDir;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The real application on a loopback port behind push subscriptions of Google's Pub/Sub emulator: log entries
- * published as a Cloud Logging sink publishes them become exactly the expected rows, wrapped and unwrapped; poison
- * becomes bad rows; a push answered non-2xx is redelivered and stored once.
+ * The real application on a loopback port behind push subscriptions of Google's Pub/Sub
+ * emulator: log entries published as a Cloud Logging sink publishes them become exactly
+ * the expected rows, wrapped and unwrapped; poison becomes bad rows; a push answered
+ * non-2xx is redelivered and stored once.
  */
 class PubSubPushIntegrationTests {
 
@@ -85,8 +86,8 @@ class PubSubPushIntegrationTests {
 	private void assertFixturesStored(boolean unwrapped) {
 		String topic = pushTopic(unwrapped);
 		Map<String, String> idByFixture = new LinkedHashMap<>();
-		for (String fixture : List.of("cdn-cache-hit", "backend-response", "regional-lb-cloud-armor",
-				"revalidated-304", "not-the-pixel")) {
+		for (String fixture : List.of("cdn-cache-hit", "backend-response", "regional-lb-cloud-armor", "revalidated-304",
+				"not-the-pixel")) {
 			String json = PipelineApp.resource("fixtures/" + fixture + ".json");
 			Message message = unwrapped ? Message.logEntryForUnwrappedPush(json) : Message.logEntry(json);
 			idByFixture.put(fixture, emulator.publish(topic, message));
@@ -118,8 +119,8 @@ class PubSubPushIntegrationTests {
 			.containsEntry("_table", "pixel_5f2b8c1e9a7d3e4f6a1b2c3d_20261004")
 			.containsEntry("status", 304L);
 		// The ignored entry is acked but stored nowhere; give it the time the hits took.
-		PipelineApp.await(() -> faults.answers().containsKey(204) && faults.answers().get(204).get() >= 5,
-				WAIT, () -> "pushes answered: " + faults.answers());
+		PipelineApp.await(() -> faults.answers().containsKey(204) && faults.answers().get(204).get() >= 5, WAIT,
+				() -> "pushes answered: " + faults.answers());
 		assertThat(app.eventsById()).doesNotContainKey(idByFixture.get("not-the-pixel"));
 		assertThat(app.badRowsById()).doesNotContainKeys(idByFixture.values().toArray(String[]::new));
 	}
@@ -146,7 +147,8 @@ class PubSubPushIntegrationTests {
 		String topic = pushTopic(false);
 		List<String> ids = new ArrayList<>();
 		java.util.concurrent.atomic.AtomicInteger decisions = new java.util.concurrent.atomic.AtomicInteger();
-		// The first write of every row fails: half before the commit, half after it (the answer was lost).
+		// The first write of every row fails: half before the commit, half after it (the
+		// answer was lost).
 		faults.policy((rows) -> {
 			String id = rows.stream()
 				.map((row) -> row.messageId())
@@ -167,7 +169,8 @@ class PubSubPushIntegrationTests {
 			ids.add(emulator.publish(topic, Message.logEntry(json)));
 		}
 		Map<String, Map<String, Object>> events = app.awaitEvents(ids, WAIT);
-		// A row written before its answer was lost is stored at once; its redelivery follows about a second later.
+		// A row written before its answer was lost is stored at once; its redelivery
+		// follows about a second later.
 		PipelineApp.await(() -> ids.stream().allMatch((id) -> faults.attempts(id) >= 2), WAIT,
 				() -> "redeliveries missing: " + ids.stream().filter((id) -> faults.attempts(id) < 2).toList());
 

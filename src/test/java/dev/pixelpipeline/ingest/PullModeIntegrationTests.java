@@ -20,9 +20,10 @@ import org.junit.jupiter.api.io.TempDir;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Pull mode against Google's Pub/Sub emulator: the streaming-pull subscriber stores the same rows as a push
- * subscription does for the same log entries, acks them (nothing is redelivered once stored), and nacks a message
- * whose write failed so that it comes back and is stored once.
+ * Pull mode against Google's Pub/Sub emulator: the streaming-pull subscriber stores the
+ * same rows as a push subscription does for the same log entries, acks them (nothing is
+ * redelivered once stored), and nacks a message whose write failed so that it comes back
+ * and is stored once.
  */
 class PullModeIntegrationTests {
 
@@ -58,8 +59,7 @@ class PullModeIntegrationTests {
 			app.awaitBadRows(List.of(poison), Duration.ofSeconds(30));
 
 			for (int i = 0; i < pulled.size(); i++) {
-				assertThat(comparable(events.get(pulled.get(i))))
-					.as(PipelineApp.HIT_FIXTURES.get(i))
+				assertThat(comparable(events.get(pulled.get(i)))).as(PipelineApp.HIT_FIXTURES.get(i))
 					.isEqualTo(comparable(events.get(pushed.get(i))));
 			}
 			assertThat(app.badRowsById().get(poison)).containsEntry("subscription",

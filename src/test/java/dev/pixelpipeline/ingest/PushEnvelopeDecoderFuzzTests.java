@@ -8,15 +8,18 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Fuzzes the push envelope decoder with arbitrary bodies: it answers a delivery or {@code NotADeliveryException},
- * nothing else, and what it answers keeps its invariants. {@code ./mvnw verify} replays the committed inputs in
- * {@code PushEnvelopeDecoderFuzzTestsInputs/decode}; {@code JAZZER_FUZZ=1} fuzzes for real.
+ * Fuzzes the push envelope decoder with arbitrary bodies: it answers a delivery or
+ * {@code NotADeliveryException}, nothing else, and what it answers keeps its invariants.
+ * {@code ./mvnw verify} replays the committed inputs in
+ * {@code PushEnvelopeDecoderFuzzTestsInputs/decode}; {@code JAZZER_FUZZ=1} fuzzes for
+ * real.
  */
 class PushEnvelopeDecoderFuzzTests {
 
 	@FuzzTest(maxDuration = "5m")
 	void decode(byte[] input) {
-		// The first byte chooses the metadata headers, as an unwrapped push with writeMetadata would have them.
+		// The first byte chooses the metadata headers, as an unwrapped push with
+		// writeMetadata would have them.
 		boolean withMetadata = input.length > 0 && (input[0] & 1) == 1;
 		byte[] body = (input.length > 0) ? java.util.Arrays.copyOfRange(input, 1, input.length) : input;
 		Map<String, String> headers = new HashMap<>();

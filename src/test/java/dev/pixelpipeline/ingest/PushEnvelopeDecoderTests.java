@@ -41,9 +41,9 @@ class PushEnvelopeDecoderTests {
 
 	@Test
 	void marksDataThatIsNotBase64AsPoisonAndKeepsItsText() throws Exception {
-		Delivery delivery = PushEnvelopeDecoder
-			.decode("{\"message\":{\"data\":\"*not*base64*\",\"messageId\":\"7\"}}".getBytes(StandardCharsets.UTF_8),
-					Map.of());
+		Delivery delivery = PushEnvelopeDecoder.decode(
+				"{\"message\":{\"data\":\"*not*base64*\",\"messageId\":\"7\"}}".getBytes(StandardCharsets.UTF_8),
+				Map.of());
 		assertThat(delivery.poisonReason()).isEqualTo("not_base64");
 		assertThat(new String(delivery.message().data(), StandardCharsets.UTF_8)).isEqualTo("*not*base64*");
 	}

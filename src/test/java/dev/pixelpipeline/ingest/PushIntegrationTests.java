@@ -22,7 +22,8 @@ import tools.jackson.databind.json.JsonMapper;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The push endpoint end to end: the real app on a random port, the real DuckDB store, real-shaped deliveries.
+ * The push endpoint end to end: the real app on a random port, the real DuckDB store,
+ * real-shaped deliveries.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class PushIntegrationTests {
@@ -95,8 +96,7 @@ class PushIntegrationTests {
 	void unwrappedWithoutMetadataDeduplicatesByInsertId() throws Exception {
 		String entry = Fixtures.replaced("regional-lb-cloud-armor.json", "eu-301", "no-metadata");
 		for (int i = 0; i < 3; i++) {
-			assertThat(this.http.post("/pubsub/push", entry, "Content-Type", "text/plain").statusCode())
-				.isEqualTo(204);
+			assertThat(this.http.post("/pubsub/push", entry, "Content-Type", "text/plain").statusCode()).isEqualTo(204);
 		}
 		assertThat(events("pixel_no_metadata_20261005")).singleElement()
 			.satisfies((row) -> assertThat(row).containsEntry("message_id", "1q2w3e4r5t6y7u"));
@@ -120,10 +120,11 @@ class PushIntegrationTests {
 
 	@Test
 	void acksPoisonAndKeepsItAsABadRow() throws Exception {
-		Map<String, String> cases = Map.of("poison-json", "{\"message\":{\"data\":\"bm90IGpzb24=\",\"messageId\":\"poison-json\"}}",
-				"poison-b64", "{\"message\":{\"data\":\"%%%not base64%%%\",\"messageId\":\"poison-b64\"}}",
-				"poison-empty", "{\"message\":{\"messageId\":\"poison-empty\"}}",
-				"poison-url", Fixtures.wrapped("poison-url", "{\"httpRequest\":{\"requestMethod\":\"GET\"}}"));
+		Map<String, String> cases = Map.of("poison-json",
+				"{\"message\":{\"data\":\"bm90IGpzb24=\",\"messageId\":\"poison-json\"}}", "poison-b64",
+				"{\"message\":{\"data\":\"%%%not base64%%%\",\"messageId\":\"poison-b64\"}}", "poison-empty",
+				"{\"message\":{\"messageId\":\"poison-empty\"}}", "poison-url",
+				Fixtures.wrapped("poison-url", "{\"httpRequest\":{\"requestMethod\":\"GET\"}}"));
 		for (String body : cases.values()) {
 			assertThat(this.http.post("/pubsub/push", body, "Content-Type", "application/json").statusCode())
 				.isEqualTo(204);
@@ -143,7 +144,8 @@ class PushIntegrationTests {
 
 	@Test
 	void answers400ToWhatIsNotAPubSubDelivery() throws Exception {
-		for (String body : List.of("", "{}", "not json", "[1]", "{\"message\":\"text\"}", "{\"message\":{}} trailing")) {
+		for (String body : List.of("", "{}", "not json", "[1]", "{\"message\":\"text\"}",
+				"{\"message\":{}} trailing")) {
 			HttpResponse<String> response = this.http.post("/pubsub/push", body, "Content-Type", "application/json");
 			assertThat(response.statusCode()).as(body).isEqualTo(400);
 			assertThat(this.json.readTree(response.body()).get("error").asString()).isNotBlank();

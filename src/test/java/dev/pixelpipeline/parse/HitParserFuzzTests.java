@@ -13,10 +13,11 @@ import dev.pixelpipeline.store.TableNamer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Fuzzes LogEntry reading and hit parsing with arbitrary message data: the reader throws nothing but
- * {@code UnreadableLogEntryException}; the parser never throws, and a hit has cut values, an anonymised address
- * and a valid table name. {@code ./mvnw verify} replays the committed inputs in
- * {@code HitParserFuzzTestsInputs/<method>}; {@code JAZZER_FUZZ=1} fuzzes for real.
+ * Fuzzes LogEntry reading and hit parsing with arbitrary message data: the reader throws
+ * nothing but {@code UnreadableLogEntryException}; the parser never throws, and a hit has
+ * cut values, an anonymised address and a valid table name. {@code ./mvnw verify} replays
+ * the committed inputs in {@code HitParserFuzzTestsInputs/<method>};
+ * {@code JAZZER_FUZZ=1} fuzzes for real.
  */
 class HitParserFuzzTests {
 

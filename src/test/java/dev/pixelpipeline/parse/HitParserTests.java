@@ -43,30 +43,28 @@ class HitParserTests {
 	}
 
 	static Stream<Arguments> hits() {
-		return Stream.of(
-				Arguments.of(Named.of("CDN cache hit, IPv4 with port", Fixtures.text("cdn-cache-hit.json")),
-						new TrackingEvent("m1",
-								attributes("user_id", "5f2b8c1e9a7d3e4f6a1b2c3d", "order_id", "A-10023", "type",
-										"purchase"),
-								Instant.parse("2026-10-04T09:15:22.431998Z"),
-								"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36",
-								"203.0.113.0", "https://www.example.com/checkout/thanks", 200)),
-				Arguments.of(Named.of("backend response, extra parameter, empty referer, no port",
-						Fixtures.text("backend-response.json")),
+		return Stream.of(Arguments
+			.of(Named.of("CDN cache hit, IPv4 with port", Fixtures.text("cdn-cache-hit.json")), new TrackingEvent("m1",
+					attributes("user_id", "5f2b8c1e9a7d3e4f6a1b2c3d", "order_id", "A-10023", "type", "purchase"),
+					Instant.parse("2026-10-04T09:15:22.431998Z"),
+					"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36",
+					"203.0.113.0", "https://www.example.com/checkout/thanks", 200)),
+				Arguments.of(
+						Named.of("backend response, extra parameter, empty referer, no port",
+								Fixtures.text("backend-response.json")),
 						new TrackingEvent("m1", attributes("user_id", "guest-77", "type", "click"),
 								Instant.parse("2026-10-04T09:16:01.002Z"), "curl/8.5.0", "198.51.100.0", "", 200)),
-				Arguments.of(Named.of("revalidated 304, bracketed IPv6 with port, last microsecond of the day",
-						Fixtures.text("revalidated-304.json")),
-						new TrackingEvent("m1", attributes("user_id", "5f2b8c1e9a7d3e4f6a1b2c3d", "type", "view"),
-								Instant.parse("2026-10-04T23:59:59.999999Z"),
-								"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36",
-								"2001:db8:cafe::", "https://www.example.com/", 304)),
-				Arguments.of(Named.of("regional load balancer with Cloud Armor",
-						Fixtures.text("regional-lb-cloud-armor.json")),
-						new TrackingEvent("m1", attributes("user_id", "eu-301", "type", "view"),
-								Instant.parse("2026-10-05T07:00:03.118Z"),
-								"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36",
-								"192.0.2.0", "https://shop.example.eu/", 200)));
+				Arguments.of(Named.of("revalidated 304, bracketed IPv6 with port, last microsecond of the day", Fixtures
+					.text("revalidated-304.json")), new TrackingEvent("m1",
+							attributes("user_id", "5f2b8c1e9a7d3e4f6a1b2c3d", "type", "view"),
+							Instant.parse("2026-10-04T23:59:59.999999Z"),
+							"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36",
+							"2001:db8:cafe::", "https://www.example.com/", 304)),
+				Arguments.of(Named.of("regional load balancer with Cloud Armor", Fixtures
+					.text("regional-lb-cloud-armor.json")), new TrackingEvent("m1",
+							attributes("user_id", "eu-301", "type", "view"), Instant.parse("2026-10-05T07:00:03.118Z"),
+							"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36",
+							"192.0.2.0", "https://shop.example.eu/", 200)));
 	}
 
 	@ParameterizedTest(name = "{0}")
@@ -80,13 +78,16 @@ class HitParserTests {
 		return Stream.of(
 				Arguments.of(Named.of("path-only URL", "/pixel.png?user_id=u1&type=view"),
 						attributes("user_id", "u1", "type", "view")),
-				Arguments.of(Named.of("plus is a space, percent escapes are UTF-8", "/pixel.png?user_id=a+b&type=%C3%A9t%C3%A9"),
+				Arguments.of(
+						Named.of("plus is a space, percent escapes are UTF-8",
+								"/pixel.png?user_id=a+b&type=%C3%A9t%C3%A9"),
 						attributes("user_id", "a b", "type", "été")),
 				Arguments.of(Named.of("first occurrence wins", "/pixel.png?user_id=first&user_id=second"),
 						attributes("user_id", "first")),
 				Arguments.of(Named.of("names match case-sensitively", "/pixel.png?USER_ID=upper&user_id=lower"),
 						attributes("user_id", "lower")),
-				Arguments.of(Named.of("invalid percent escapes are kept literally", "/pixel.png?user_id=100%&type=%zz%4"),
+				Arguments.of(
+						Named.of("invalid percent escapes are kept literally", "/pixel.png?user_id=100%&type=%zz%4"),
 						attributes("user_id", "100%", "type", "%zz%4")),
 				Arguments.of(Named.of("unescaped space and pipe tolerated", "/pixel.png?user_id=a b|c&type=x"),
 						attributes("user_id", "a b|c", "type", "x")),
@@ -139,9 +140,10 @@ class HitParserTests {
 		String noTimestamp = Fixtures.replaced("cdn-cache-hit.json", "\"timestamp\": \"2026-10-04T09:15:22.431998Z\",",
 				"");
 		return Stream.of(
-				Arguments.of(Named.of("timestamp with an offset and nanoseconds",
-						Fixtures.replaced("cdn-cache-hit.json", "2026-10-04T09:15:22.431998Z\",\n  \"severity",
-								"2026-10-04T11:15:22.123456789+02:00\",\n  \"severity")),
+				Arguments.of(
+						Named.of("timestamp with an offset and nanoseconds",
+								Fixtures.replaced("cdn-cache-hit.json", "2026-10-04T09:15:22.431998Z\",\n  \"severity",
+										"2026-10-04T11:15:22.123456789+02:00\",\n  \"severity")),
 						Map.of(), null, Instant.parse("2026-10-04T09:15:22.123456789Z")),
 				Arguments.of(Named.of("no timestamp: the sink's attribute", noTimestamp),
 						Map.of(PubSubMessage.LOGGING_TIMESTAMP_ATTRIBUTE, "2026-10-04T09:15:22.5Z"),
@@ -156,18 +158,21 @@ class HitParserTests {
 	@MethodSource("eventTimes")
 	void takesEventTimeFromTheBestSource(String entry, Map<String, String> attributes, String publishTime,
 			Instant expected) {
-		PubSubMessage message = new PubSubMessage("m1", publishTime, attributes,
-				entry.getBytes(StandardCharsets.UTF_8), null);
+		PubSubMessage message = new PubSubMessage("m1", publishTime, attributes, entry.getBytes(StandardCharsets.UTF_8),
+				null);
 		ParseResult.Hit hit = (ParseResult.Hit) this.parser.parse(message, RECEIVED);
 		assertThat(hit.event().eventTime()).isEqualTo(expected);
 	}
 
 	static Stream<Arguments> ignored() {
-		return Stream.of(Arguments.of(Named.of("favicon request", Fixtures.text("not-the-pixel.json")), "other_path"),
-				Arguments.of(Named.of("POST to the pixel",
-						Fixtures.replaced("cdn-cache-hit.json", "\"GET\"", "\"POST\"")), "not_get"),
-				Arguments.of(Named.of("pixel path as a prefix only",
-						Fixtures.replaced("cdn-cache-hit.json", "/pixel.png?", "/pixel.png.bak?")), "other_path"));
+		return Stream
+			.of(Arguments.of(Named.of("favicon request", Fixtures.text("not-the-pixel.json")), "other_path"),
+					Arguments.of(Named.of("POST to the pixel",
+							Fixtures.replaced("cdn-cache-hit.json", "\"GET\"", "\"POST\"")), "not_get"),
+					Arguments.of(
+							Named.of("pixel path as a prefix only",
+									Fixtures.replaced("cdn-cache-hit.json", "/pixel.png?", "/pixel.png.bak?")),
+							"other_path"));
 	}
 
 	@ParameterizedTest(name = "{0}")
@@ -179,19 +184,23 @@ class HitParserTests {
 	static Stream<Arguments> poison() {
 		return Stream.of(Arguments.of(Named.of("empty data", ""), "empty_data"),
 				Arguments.of(Named.of("not JSON", "user_id=u1"), "not_json"),
-				Arguments.of(Named.of("truncated JSON", Fixtures.text("cdn-cache-hit.json").substring(0, 200)),
-						"not_json"),
+				Arguments
+					.of(Named.of("truncated JSON", Fixtures.text("cdn-cache-hit.json").substring(0, 200)), "not_json"),
 				Arguments.of(Named.of("JSON but not an object", "[1,2,3]"), "not_an_object"),
 				Arguments.of(Named.of("no httpRequest", "{\"insertId\":\"x\",\"timestamp\":\"2026-10-04T09:15:22Z\"}"),
 						"no_request_url"),
-				Arguments.of(Named.of("httpRequest without requestUrl",
-						"{\"httpRequest\":{\"requestMethod\":\"GET\"}}"), "no_request_url"),
-				Arguments.of(Named.of("unusable URL", Fixtures.replaced("cdn-cache-hit.json",
-						"https://track.example.com/pixel.png?", "pixel.png?")), "unusable_url"),
-				Arguments.of(Named.of("URL over 16 KiB", Fixtures.replaced("cdn-cache-hit.json", "type=purchase",
-						"type=" + "p".repeat(17 * 1024))), "url_too_long"),
-				Arguments.of(Named.of("nesting beyond the read limit",
-						"{\"a\":" + "[".repeat(100) + "]".repeat(100) + "}"), "json_too_complex"));
+				Arguments.of(
+						Named.of("httpRequest without requestUrl", "{\"httpRequest\":{\"requestMethod\":\"GET\"}}"),
+						"no_request_url"),
+				Arguments.of(Named.of("unusable URL",
+						Fixtures.replaced("cdn-cache-hit.json", "https://track.example.com/pixel.png?", "pixel.png?")),
+						"unusable_url"),
+				Arguments.of(Named.of("URL over 16 KiB",
+						Fixtures.replaced("cdn-cache-hit.json", "type=purchase", "type=" + "p".repeat(17 * 1024))),
+						"url_too_long"),
+				Arguments.of(
+						Named.of("nesting beyond the read limit", "{\"a\":" + "[".repeat(100) + "]".repeat(100) + "}"),
+						"json_too_complex"));
 	}
 
 	@ParameterizedTest(name = "{0}")
@@ -221,7 +230,8 @@ class HitParserTests {
 	void keepsTheFullAddressWhenAnonymisationIsOffAndDropsTheUserAgentWhenAsked() {
 		HitParser raw = new HitParser(ParserSettings.of("/pixel.png", ATTRIBUTES, false, true));
 		TrackingEvent event = ((ParseResult.Hit) raw.parse(message("m1", Fixtures.text("revalidated-304.json")),
-				RECEIVED)).event();
+				RECEIVED))
+			.event();
 		assertThat(event.remoteIp()).isEqualTo("2001:db8:cafe::17");
 		assertThat(event.userAgent()).isNull();
 	}
@@ -231,10 +241,10 @@ class HitParserTests {
 			"2026-10-04T09:15:22.123456789Z", "2026-10-04T09:15:22.1234567890Z", "2026-10-04T09:15:22.Z",
 			"2024-02-29T00:00:00Z", "2026-02-29T00:00:00Z", "2026-04-31T00:00:00Z", "2026-13-01T00:00:00Z",
 			"2026-00-10T00:00:00Z", "2026-10-00T00:00:00Z", "2026-10-04T24:00:00Z", "2026-10-04T23:60:00Z",
-			"2026-10-04T23:59:60Z", "0000-01-01T00:00:00Z", "9999-12-31T23:59:59.999999999Z",
-			"+12026-10-04T09:15:22Z", "2026-10-04t09:15:22z", "2026-10-04T09:15Z", "2026-10-04 09:15:22Z",
-			"2026-10-04T09:15:22+02:00", "2026-10-04T09:15:22.5-00:30", "2026-1a-04T09:15:22Z",
-			"\uff12026-10-04T09:15:22Z", "2026-10-04T09:15:22.12a4Z", "yesterday" })
+			"2026-10-04T23:59:60Z", "0000-01-01T00:00:00Z", "9999-12-31T23:59:59.999999999Z", "+12026-10-04T09:15:22Z",
+			"2026-10-04t09:15:22z", "2026-10-04T09:15Z", "2026-10-04 09:15:22Z", "2026-10-04T09:15:22+02:00",
+			"2026-10-04T09:15:22.5-00:30", "2026-1a-04T09:15:22Z", "\uff12026-10-04T09:15:22Z",
+			"2026-10-04T09:15:22.12a4Z", "yesterday" })
 	void readsTimestampsExactlyAsTheIsoFormatterDoes(String text) {
 		Instant expected;
 		try {

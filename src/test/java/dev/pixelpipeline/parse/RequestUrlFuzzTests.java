@@ -9,10 +9,11 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Fuzzes the text rules a visitor controls: URL splitting, query decoding and client address normalisation. None
- * throws; values stay within 1024 characters; an anonymised address is IPv4 ending in {@code .0} or IPv6 with its
- * last 80 bits zero. {@code ./mvnw verify} replays the committed inputs in {@code RequestUrlFuzzTestsInputs/<method>};
- * {@code JAZZER_FUZZ=1} fuzzes for real.
+ * Fuzzes the text rules a visitor controls: URL splitting, query decoding and client
+ * address normalisation. None throws; values stay within 1024 characters; an anonymised
+ * address is IPv4 ending in {@code .0} or IPv6 with its last 80 bits zero.
+ * {@code ./mvnw verify} replays the committed inputs in
+ * {@code RequestUrlFuzzTestsInputs/<method>}; {@code JAZZER_FUZZ=1} fuzzes for real.
  */
 class RequestUrlFuzzTests {
 
@@ -43,7 +44,10 @@ class RequestUrlFuzzTests {
 		}
 	}
 
-	/** An anonymised address: absent, IPv4 with a zero last octet, or IPv6 whose last 80 bits are zero. */
+	/**
+	 * An anonymised address: absent, IPv4 with a zero last octet, or IPv6 whose last 80
+	 * bits are zero.
+	 */
 	static void assertAnonymised(String address) {
 		if (address == null) {
 			return;

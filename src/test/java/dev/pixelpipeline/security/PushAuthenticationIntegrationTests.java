@@ -40,12 +40,14 @@ import org.springframework.test.context.DynamicPropertySource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The push endpoint in the {@code gcp} profile, on a random port, with Google's keys replaced by a local JWKS
- * endpoint serving this test's own RSA key: only a correctly signed, unexpired token from Google's issuer, for our
- * audience, of a listed and verified service account stores a row.
+ * The push endpoint in the {@code gcp} profile, on a random port, with Google's keys
+ * replaced by a local JWKS endpoint serving this test's own RSA key: only a correctly
+ * signed, unexpired token from Google's issuer, for our audience, of a listed and
+ * verified service account stores a row.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		// The gcp profile with the embedded store, and without the Cloud Monitoring export and the Pub/Sub client with
+		// The gcp profile with the embedded store, and without the Cloud Monitoring
+		// export and the Pub/Sub client with
 		// its required dead-letter topic (no Google credentials here).
 		properties = { "pipeline.sink=embedded", "pipeline.embedded.path=:memory:",
 				"management.stackdriver.metrics.export.enabled=false", "spring.cloud.gcp.pubsub.enabled=false",
@@ -86,27 +88,26 @@ class PushAuthenticationIntegrationTests {
 	}
 
 	static Stream<Arguments> refused() {
-		return Stream.of(
-				Arguments.of("missing token", null, 401),
+		return Stream.of(Arguments.of("missing token", null, 401),
 				Arguments.of("not a bearer token", "Basic cGl4ZWw6cGl4ZWw=", 401),
 				Arguments.of("malformed token", "Bearer not-a-jwt", 401),
 				Arguments.of("garbage in three parts", "Bearer aaa.bbb.ccc", 401),
 				Arguments.of("bad signature", bearer(sign(FORGER, claims((c) -> {
 				}))), 401),
-				Arguments.of("expired", bearer(sign(KEY, claims((c) -> c.issueTime(ago(7200)).expirationTime(ago(3600))))),
-						401),
+				Arguments.of("expired",
+						bearer(sign(KEY, claims((c) -> c.issueTime(ago(7200)).expirationTime(ago(3600))))), 401),
 				Arguments.of("expired beyond the clock skew",
 						bearer(sign(KEY, claims((c) -> c.issueTime(ago(3600)).expirationTime(ago(60))))), 401),
 				Arguments.of("not yet valid", bearer(sign(KEY, claims((c) -> c.notBeforeTime(ago(-600))))), 401),
 				Arguments.of("no expiry", bearer(sign(KEY, claims((c) -> c.expirationTime(null)))), 401),
-				Arguments.of("wrong issuer", bearer(sign(KEY, claims((c) -> c.issuer("https://evil.example.com")))), 401),
+				Arguments.of("wrong issuer", bearer(sign(KEY, claims((c) -> c.issuer("https://evil.example.com")))),
+						401),
 				Arguments.of("no issuer", bearer(sign(KEY, claims((c) -> c.issuer(null)))), 401),
 				Arguments.of("unsigned (alg none)", bearer(new PlainJWT(claims((c) -> {
-				})).serialize()), 401),
-				Arguments.of("HMAC-signed with the public modulus", bearer(hmac(claims((c) -> {
+				})).serialize()), 401), Arguments.of("HMAC-signed with the public modulus", bearer(hmac(claims((c) -> {
 				}))), 401),
-				Arguments.of("wrong audience", bearer(sign(KEY, claims((c) -> c.audience("https://other.example.com")))),
-						403),
+				Arguments.of("wrong audience",
+						bearer(sign(KEY, claims((c) -> c.audience("https://other.example.com")))), 403),
 				Arguments.of("no audience", bearer(sign(KEY, claims((c) -> c.audience((String) null)))), 403),
 				Arguments.of("wrong email",
 						bearer(sign(KEY, claims((c) -> c.claim("email", "attacker@evil.iam.gserviceaccount.com")))),
@@ -114,8 +115,8 @@ class PushAuthenticationIntegrationTests {
 				Arguments.of("no email", bearer(sign(KEY, claims((c) -> c.claim("email", null)))), 403),
 				Arguments.of("unverified email", bearer(sign(KEY, claims((c) -> c.claim("email_verified", false)))),
 						403),
-				Arguments.of("email_verified missing", bearer(sign(KEY, claims((c) -> c.claim("email_verified", null)))),
-						403));
+				Arguments.of("email_verified missing",
+						bearer(sign(KEY, claims((c) -> c.claim("email_verified", null)))), 403));
 	}
 
 	@ParameterizedTest(name = "{0} -> {2}")
@@ -164,10 +165,12 @@ class PushAuthenticationIntegrationTests {
 	@Test
 	void everythingButThePushNeedsNoTokenAndIgnoresABadOne() throws Exception {
 		assertThat(Pushes.get(this.port, "/actuator/health").statusCode()).isEqualTo(200);
-		assertThat(Pushes.send(java.net.http.HttpRequest
-			.newBuilder(java.net.URI.create("http://localhost:" + this.port + "/actuator/health/liveness"))
-			.header("Authorization", "Bearer garbage")
-			.build()).statusCode()).isEqualTo(200);
+		assertThat(Pushes
+			.send(java.net.http.HttpRequest
+				.newBuilder(java.net.URI.create("http://localhost:" + this.port + "/actuator/health/liveness"))
+				.header("Authorization", "Bearer garbage")
+				.build())
+			.statusCode()).isEqualTo(200);
 		assertThat(Pushes.get(this.port, "/actuator/prometheus").statusCode()).isEqualTo(200);
 	}
 
@@ -198,7 +201,10 @@ class PushAuthenticationIntegrationTests {
 		return Date.from(Instant.now().minusSeconds(seconds));
 	}
 
-	/** Claims as Google puts them in a push subscription's token, changed by {@code change}. */
+	/**
+	 * Claims as Google puts them in a push subscription's token, changed by
+	 * {@code change}.
+	 */
 	private static JWTClaimsSet claims(Consumer<JWTClaimsSet.Builder> change) {
 		JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder().issuer(ISSUER)
 			.audience(AUDIENCE)
@@ -224,7 +230,10 @@ class PushAuthenticationIntegrationTests {
 		}
 	}
 
-	/** The classic key-confusion attack: HS256 with the RSA public key's bytes as the shared secret. */
+	/**
+	 * The classic key-confusion attack: HS256 with the RSA public key's bytes as the
+	 * shared secret.
+	 */
 	private static String hmac(JWTClaimsSet claims) {
 		try {
 			SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).keyID(KEY.getKeyID()).build(),

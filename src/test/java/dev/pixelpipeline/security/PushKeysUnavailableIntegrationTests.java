@@ -22,8 +22,8 @@ import org.springframework.test.context.DynamicPropertySource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * When the signing keys cannot be fetched, a push is answered 503 (Pub/Sub redelivers it later), never 2xx and
- * never a 500 with a stack trace.
+ * When the signing keys cannot be fetched, a push is answered 503 (Pub/Sub redelivers it
+ * later), never 2xx and never a 500 with a stack trace.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "pipeline.embedded.path=:memory:", "pipeline.push.auth.enabled=true",

@@ -22,7 +22,9 @@ class BatchingSinkTests {
 		return new EventRow(new TableName("pixel", "_u"), id, Map.of("message_id", id), bytes);
 	}
 
-	/** A writer that records the batches it is given, optionally waiting on a latch first. */
+	/**
+	 * A writer that records the batches it is given, optionally waiting on a latch first.
+	 */
 	static final class RecordingWriter implements BatchWriter {
 
 		final List<List<String>> batches = Collections.synchronizedList(new ArrayList<>());
@@ -42,8 +44,9 @@ class BatchingSinkTests {
 				Thread.currentThread().interrupt();
 			}
 			this.batches.add(rows.stream().map(EventRow::messageId).toList());
-			return rows.stream().map((r) -> r.messageId().startsWith("bad") ? RowResult.rejected("invalid", "no")
-					: RowResult.stored()).toList();
+			return rows.stream()
+				.map((r) -> r.messageId().startsWith("bad") ? RowResult.rejected("invalid", "no") : RowResult.stored())
+				.toList();
 		}
 
 		@Override
@@ -65,7 +68,8 @@ class BatchingSinkTests {
 			}
 			release.countDown();
 			CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
-			assertThat(writer.batches).hasSizeBetween(3, 4).allSatisfy((b) -> assertThat(b).hasSizeLessThanOrEqualTo(100));
+			assertThat(writer.batches).hasSizeBetween(3, 4)
+				.allSatisfy((b) -> assertThat(b).hasSizeLessThanOrEqualTo(100));
 			assertThat(writer.batches.stream().mapToInt(List::size).sum()).isEqualTo(250);
 			assertThat(futures.get(7).get().status()).isEqualTo(RowResult.Status.REJECTED);
 			assertThat(futures.get(8).get()).isEqualTo(RowResult.stored());
@@ -75,8 +79,8 @@ class BatchingSinkTests {
 	@Test
 	void splitsBatchesAtTheByteBudget() throws Exception {
 		RecordingWriter writer = new RecordingWriter(new CountDownLatch(0));
-		try (BatchingSink sink = new BatchingSink(writer,
-				new BatchSettings(100, 1000, Duration.ofMillis(200), 1000, 1), null)) {
+		try (BatchingSink sink = new BatchingSink(writer, new BatchSettings(100, 1000, Duration.ofMillis(200), 1000, 1),
+				null)) {
 			List<CompletableFuture<RowResult>> futures = new ArrayList<>();
 			for (int i = 0; i < 10; i++) {
 				futures.add(sink.submit(row("m" + i, 300), DEADLINE));

@@ -20,8 +20,9 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@link BigQueryBatchWriter} with the real BigQuery client against {@link BigQueryServer}: the request it sends and
- * how it classifies every kind of failure.
+ * {@link BigQueryBatchWriter} with the real BigQuery client against
+ * {@link BigQueryServer}: the request it sends and how it classifies every kind of
+ * failure.
  */
 class BigQueryBatchWriterIntegrationTests {
 
@@ -55,8 +56,8 @@ class BigQueryBatchWriterIntegrationTests {
 
 	private static BigQueryBatchWriter writer(BigQuery client) {
 		return new BigQueryBatchWriter(client, BigQueryServer.PROJECT, BigQueryServer.DATASET,
-				new BigQueryBatchWriter.Retry(Duration.ofMillis(10), Duration.ofMillis(100), Duration.ofMillis(200)),
-				4, Clock.systemUTC());
+				new BigQueryBatchWriter.Retry(Duration.ofMillis(10), Duration.ofMillis(100), Duration.ofMillis(200)), 4,
+				Clock.systemUTC());
 	}
 
 	@AfterEach
@@ -110,8 +111,8 @@ class BigQueryBatchWriterIntegrationTests {
 
 		assertThat(statuses(results)).containsOnly(RowResult.Status.STORED);
 		assertThat(server.insertAlls()).hasSize(2);
-		assertThat(server.committedTables()).isEqualTo(
-				Map.of("m1", "pixel_u1_20261128", "m2", "pixel_u2_20261128", "m3", "pixel_u1_20261128"));
+		assertThat(server.committedTables())
+			.isEqualTo(Map.of("m1", "pixel_u1_20261128", "m2", "pixel_u2_20261128", "m3", "pixel_u1_20261128"));
 	}
 
 	@Test
@@ -128,8 +129,8 @@ class BigQueryBatchWriterIntegrationTests {
 	void resendsStoppedRowsOnTheirOwnAndRejectsInvalidRows() {
 		server.rejectRows((row) -> "bad".equals(row.json().get("user_id")));
 
-		List<RowResult> results = this.writer.write(
-				List.of(row("m1", "u1", "_x"), row("m2", "bad", "_x"), row("m3", "u3", "_x")), inSeconds(5));
+		List<RowResult> results = this.writer
+			.write(List.of(row("m1", "u1", "_x"), row("m2", "bad", "_x"), row("m3", "u3", "_x")), inSeconds(5));
 
 		assertThat(statuses(results)).containsExactly(RowResult.Status.STORED, RowResult.Status.REJECTED,
 				RowResult.Status.STORED);

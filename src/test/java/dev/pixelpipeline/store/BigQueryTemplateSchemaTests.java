@@ -13,7 +13,10 @@ import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The checked-in template schema is the one {@link RowSchema} gives: one source of truth for the columns. */
+/**
+ * The checked-in template schema is the one {@link RowSchema} gives: one source of truth
+ * for the columns.
+ */
 class BigQueryTemplateSchemaTests {
 
 	private static final RowSchema DEFAULT = RowSchema.of(List.of("user_id", "order_id", "type"));

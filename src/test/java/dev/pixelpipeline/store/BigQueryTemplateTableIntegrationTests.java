@@ -15,7 +15,10 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Checking and creating the template table with the real client against {@link BigQueryServer}. */
+/**
+ * Checking and creating the template table with the real client against
+ * {@link BigQueryServer}.
+ */
 class BigQueryTemplateTableIntegrationTests {
 
 	private static final RowSchema SCHEMA = RowSchema.of(List.of("user_id", "order_id", "type"));

@@ -96,10 +96,10 @@ class EmbeddedDatabaseTests {
 			Map<String, String> attributes = new LinkedHashMap<>();
 			attributes.put("user_id", "u1");
 			attributes.put("campaign", "spring");
-			TrackingEvent event = new TrackingEvent("m2", attributes, Instant.parse("2026-11-28T10:00:00Z"), null,
-					null, null, 200);
-			List<RowResult> results = database.insert(List.of(EventRow.of(NAMER.name(event), "m2",
-					grown.values(event, Instant.parse("2026-11-28T10:00:00Z")))));
+			TrackingEvent event = new TrackingEvent("m2", attributes, Instant.parse("2026-11-28T10:00:00Z"), null, null,
+					null, 200);
+			List<RowResult> results = database.insert(List
+				.of(EventRow.of(NAMER.name(event), "m2", grown.values(event, Instant.parse("2026-11-28T10:00:00Z")))));
 			assertThat(results).containsExactly(RowResult.stored());
 			assertThat(database.events(10, null)).extracting((e) -> e.get("campaign")).containsExactly(null, "spring");
 		}

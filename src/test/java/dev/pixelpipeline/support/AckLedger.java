@@ -25,8 +25,9 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Test configuration: records the answer of every push when it is sent, and flags a 2xx for a pixel hit whose row
- * the store had not committed at that moment (the test says what "committed" means for its store).
+ * Test configuration: records the answer of every push when it is sent, and flags a 2xx
+ * for a pixel hit whose row the store had not committed at that moment (the test says
+ * what "committed" means for its store).
  */
 @TestConfiguration(proxyBeanMethods = false)
 public class AckLedger {
@@ -45,7 +46,10 @@ public class AckLedger {
 			this.committed = committed;
 		}
 
-		/** Message ids of pixel hits answered 2xx although their row was not committed: must stay empty. */
+		/**
+		 * Message ids of pixel hits answered 2xx although their row was not committed:
+		 * must stay empty.
+		 */
 		public List<String> ackedUncommitted() {
 			return this.ackedUncommitted;
 		}

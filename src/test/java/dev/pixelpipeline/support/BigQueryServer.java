@@ -35,19 +35,25 @@ import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * A stand-in for the BigQuery REST API (v2) on WireMock, for tests that run the real BigQuery client against it.
+ * A stand-in for the BigQuery REST API (v2) on WireMock, for tests that run the real
+ * BigQuery client against it.
  *
- * <p>It answers the calls the pipeline makes: {@code GET} dataset and table, {@code POST} table (create), and
- * {@code tabledata.insertAll} (request bodies are gzip-compressed by the client; this server decodes them). By default
- * the dataset {@value #DATASET} and the template table {@value #TEMPLATE} exist and every insert succeeds. Tests then
- * script answers ({@link #answerNext}, {@link #answerAlways}, {@link #faultRate}), reject rows by content
- * ({@link #rejectRows}: those rows get {@code invalid}, the others of the request {@code stopped}, nothing is kept, as
- * BigQuery does), drop tables, and read back what arrived ({@link #insertAlls}) and what was committed
- * ({@link #committedInsertIds}, {@link #commitsByInsertId}).
+ * <p>
+ * It answers the calls the pipeline makes: {@code GET} dataset and table, {@code POST}
+ * table (create), and {@code tabledata.insertAll} (request bodies are gzip-compressed by
+ * the client; this server decodes them). By default the dataset {@value #DATASET} and the
+ * template table {@value #TEMPLATE} exist and every insert succeeds. Tests then script
+ * answers ({@link #answerNext}, {@link #answerAlways}, {@link #faultRate}), reject rows
+ * by content ({@link #rejectRows}: those rows get {@code invalid}, the others of the
+ * request {@code stopped}, nothing is kept, as BigQuery does), drop tables, and read back
+ * what arrived ({@link #insertAlls}) and what was committed ({@link #committedInsertIds},
+ * {@link #commitsByInsertId}).
  *
- * <p>A row is committed when an insert that carried it is answered success without an error for that row, even if
- * the answer is delayed past the client's patience, as with BigQuery. Use {@link #properties()} for the Spring
- * properties that point the pipeline at this server.
+ * <p>
+ * A row is committed when an insert that carried it is answered success without an error
+ * for that row, even if the answer is delayed past the client's patience, as with
+ * BigQuery. Use {@link #properties()} for the Spring properties that point the pipeline
+ * at this server.
  */
 public final class BigQueryServer implements AutoCloseable {
 
@@ -80,12 +86,17 @@ public final class BigQueryServer implements AutoCloseable {
 			this.delay = delay;
 		}
 
-		/** Success: every row is committed (unless {@link #rejectRows} says otherwise). */
+		/**
+		 * Success: every row is committed (unless {@link #rejectRows} says otherwise).
+		 */
 		public static Answer ok() {
 			return new Answer(200, null, null, Duration.ZERO);
 		}
 
-		/** A whole-request error with BigQuery's error body, such as 503 {@code backendError}. */
+		/**
+		 * A whole-request error with BigQuery's error body, such as 503
+		 * {@code backendError}.
+		 */
 		public static Answer error(int status, String reason) {
 			return new Answer(status, reason, null, Duration.ZERO);
 		}
@@ -115,7 +126,10 @@ public final class BigQueryServer implements AutoCloseable {
 			return new Answer(0, null, Fault.CONNECTION_RESET_BY_PEER, Duration.ZERO);
 		}
 
-		/** This answer, sent only after the delay (rows of a success are committed all the same). */
+		/**
+		 * This answer, sent only after the delay (rows of a success are committed all the
+		 * same).
+		 */
 		public Answer after(Duration delay) {
 			return new Answer(this.status, this.reason, this.fault, delay);
 		}
@@ -200,7 +214,10 @@ public final class BigQueryServer implements AutoCloseable {
 		reset();
 	}
 
-	/** Starts a server on a free loopback port, with the dataset and template table present. */
+	/**
+	 * Starts a server on a free loopback port, with the dataset and template table
+	 * present.
+	 */
 	public static BigQueryServer start() {
 		return new BigQueryServer();
 	}
@@ -210,13 +227,19 @@ public final class BigQueryServer implements AutoCloseable {
 		return "http://127.0.0.1:" + this.server.port();
 	}
 
-	/** The properties that point the pipeline at this server, with {@code pipeline.sink=bigquery}. */
+	/**
+	 * The properties that point the pipeline at this server, with
+	 * {@code pipeline.sink=bigquery}.
+	 */
 	public Map<String, String> properties() {
 		return Map.of("pipeline.sink", "bigquery", "pipeline.bigquery.host", host(), "pipeline.bigquery.project-id",
 				PROJECT, "pipeline.bigquery.dataset", DATASET);
 	}
 
-	/** Back to the start: dataset and template present, every insert succeeds, nothing received or committed. */
+	/**
+	 * Back to the start: dataset and template present, every insert succeeds, nothing
+	 * received or committed.
+	 */
 	public void reset() {
 		synchronized (this.lock) {
 			this.insertAlls.clear();
@@ -235,7 +258,10 @@ public final class BigQueryServer implements AutoCloseable {
 		this.server.resetRequests();
 	}
 
-	/** The template table (or any table) no longer exists: GET answers 404, and so do inserts into it. */
+	/**
+	 * The template table (or any table) no longer exists: GET answers 404, and so do
+	 * inserts into it.
+	 */
 	public void dropTable(String table) {
 		this.tables.remove(table);
 	}
@@ -252,12 +278,18 @@ public final class BigQueryServer implements AutoCloseable {
 		}
 	}
 
-	/** The resource of a table as last created or present ({@code schema}, {@code timePartitioning}, …). */
+	/**
+	 * The resource of a table as last created or present ({@code schema},
+	 * {@code timePartitioning}, …).
+	 */
 	public Map<String, Object> table(String table) {
 		return this.tables.get(table);
 	}
 
-	/** Answers the next insertAll requests with these, in order, then goes back to the usual answers. */
+	/**
+	 * Answers the next insertAll requests with these, in order, then goes back to the
+	 * usual answers.
+	 */
 	public void answerNext(Answer... answers) {
 		synchronized (this.lock) {
 			this.scripted.addAll(List.of(answers));
@@ -270,8 +302,8 @@ public final class BigQueryServer implements AutoCloseable {
 	}
 
 	/**
-	 * Answers a share of the insertAll requests (after scripted ones) with one of the faults, picked at random from
-	 * a seeded generator so a failing run can be repeated.
+	 * Answers a share of the insertAll requests (after scripted ones) with one of the
+	 * faults, picked at random from a seeded generator so a failing run can be repeated.
 	 */
 	public void faultRate(double rate, long seed, Answer... faults) {
 		synchronized (this.lock) {
@@ -282,8 +314,9 @@ public final class BigQueryServer implements AutoCloseable {
 	}
 
 	/**
-	 * Rows matching the predicate are refused as {@code invalid}; the other rows of the same request are
-	 * {@code stopped} and not kept, as BigQuery does without {@code skipInvalidRows}.
+	 * Rows matching the predicate are refused as {@code invalid}; the other rows of the
+	 * same request are {@code stopped} and not kept, as BigQuery does without
+	 * {@code skipInvalidRows}.
 	 */
 	public void rejectRows(Predicate<Row> invalid) {
 		this.invalid = invalid;
@@ -303,7 +336,10 @@ public final class BigQueryServer implements AutoCloseable {
 		}
 	}
 
-	/** How often each insertId arrived, over all insertAll requests (whatever they were answered). */
+	/**
+	 * How often each insertId arrived, over all insertAll requests (whatever they were
+	 * answered).
+	 */
 	public Map<String, Integer> insertIdsReceived() {
 		Map<String, Integer> counts = new HashMap<>();
 		for (InsertAll request : insertAlls()) {
@@ -321,14 +357,20 @@ public final class BigQueryServer implements AutoCloseable {
 		}
 	}
 
-	/** How often each insertId was committed (more than once means BigQuery would have had to deduplicate it). */
+	/**
+	 * How often each insertId was committed (more than once means BigQuery would have had
+	 * to deduplicate it).
+	 */
 	public Map<String, Integer> commitsByInsertId() {
 		synchronized (this.lock) {
 			return Map.copyOf(this.commits);
 		}
 	}
 
-	/** Every committed row's table (template plus suffix), by insertId, from the last commit of each. */
+	/**
+	 * Every committed row's table (template plus suffix), by insertId, from the last
+	 * commit of each.
+	 */
 	public Map<String, String> committedTables() {
 		Map<String, String> result = new HashMap<>();
 		for (InsertAll request : insertAlls()) {
@@ -357,8 +399,10 @@ public final class BigQueryServer implements AutoCloseable {
 		boolean knownDataset = this.datasetExists && DATASET.equals(dataset);
 		String method = request.getMethod().getName();
 		if (parts.length == 7 && "GET".equals(method)) {
-			return knownDataset ? json(200, Map.of("kind", "bigquery#dataset", "id", PROJECT + ":" + DATASET,
-					"datasetReference", Map.of("projectId", PROJECT, "datasetId", DATASET), "location", "US"))
+			return knownDataset
+					? json(200,
+							Map.of("kind", "bigquery#dataset", "id", PROJECT + ":" + DATASET, "datasetReference",
+									Map.of("projectId", PROJECT, "datasetId", DATASET), "location", "US"))
 					: notFound("Dataset " + PROJECT + ":" + dataset);
 		}
 		if (parts.length == 8 && "POST".equals(method)) {
@@ -435,8 +479,7 @@ public final class BigQueryServer implements AutoCloseable {
 				return ResponseDefinitionBuilder.responseDefinition().withFault(answer.fault).build();
 			}
 			if (!answer.isSuccess()) {
-				String message = (answer.status == 404)
-						? "Not found: Table " + PROJECT + ":" + DATASET + "." + table
+				String message = (answer.status == 404) ? "Not found: Table " + PROJECT + ":" + DATASET + "." + table
 						: "Injected " + answer.status + " " + answer.reason;
 				return delayed(errorBuilder(answer.status, answer.reason, message), answer.delay);
 			}

@@ -26,8 +26,9 @@ import org.springframework.context.annotation.Primary;
 import org.springframework.core.env.Environment;
 
 /**
- * Test configuration: the real batching sink over the real embedded writer, with faults injected between the two,
- * and the {@link AckLedger} told which rows the writer committed.
+ * Test configuration: the real batching sink over the real embedded writer, with faults
+ * injected between the two, and the {@link AckLedger} told which rows the writer
+ * committed.
  */
 @TestConfiguration(proxyBeanMethods = false)
 @Import(AckLedger.class)
@@ -40,7 +41,10 @@ public class FaultInjection {
 		NONE,
 		/** Fail the call before anything is written (a 503 or a refused connection). */
 		FAIL_BEFORE_WRITE,
-		/** Write the rows, then fail the call (the answer was lost: a dropped connection after the commit). */
+		/**
+		 * Write the rows, then fail the call (the answer was lost: a dropped connection
+		 * after the commit).
+		 */
 		FAIL_AFTER_WRITE,
 		/** Take longer than the push deadline, then write. */
 		SLOW
@@ -93,7 +97,10 @@ public class FaultInjection {
 			return this.committed;
 		}
 
-		/** Message ids answered 2xx although no write had committed their row: must stay empty. */
+		/**
+		 * Message ids answered 2xx although no write had committed their row: must stay
+		 * empty.
+		 */
 		public List<String> ackedUncommitted() {
 			return this.ledger.ackedUncommitted();
 		}

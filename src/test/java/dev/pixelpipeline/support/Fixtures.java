@@ -6,7 +6,10 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
-/** Reads the real-shaped LogEntries in {@code src/test/resources/fixtures} and builds push bodies from them. */
+/**
+ * Reads the real-shaped LogEntries in {@code src/test/resources/fixtures} and builds push
+ * bodies from them.
+ */
 public final class Fixtures {
 
 	private Fixtures() {

@@ -15,7 +15,10 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
-/** The real application, started for an end-to-end test on a loopback port with its own embedded store. */
+/**
+ * The real application, started for an end-to-end test on a loopback port with its own
+ * embedded store.
+ */
 public final class PipelineApp implements AutoCloseable {
 
 	private final ConfigurableApplicationContext context;
@@ -26,7 +29,8 @@ public final class PipelineApp implements AutoCloseable {
 
 	/**
 	 * Starts the application.
-	 * @param properties settings on top of application.yml ({@code server.port} 0 for a random port)
+	 * @param properties settings on top of application.yml ({@code server.port} 0 for a
+	 * random port)
 	 * @param extraSources test configurations to add, such as {@link FaultInjection}
 	 */
 	public static PipelineApp start(Map<String, Object> properties, Class<?>... extraSources) {
@@ -37,8 +41,12 @@ public final class PipelineApp implements AutoCloseable {
 		Class<?>[] sources = new Class<?>[extraSources.length + 1];
 		sources[0] = PixelPipelineApplication.class;
 		System.arraycopy(extraSources, 0, sources, 1, extraSources.length);
-		// As arguments, so that they win over application.yml (default properties would not).
-		String[] args = all.entrySet().stream().map((e) -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
+		// As arguments, so that they win over application.yml (default properties would
+		// not).
+		String[] args = all.entrySet()
+			.stream()
+			.map((e) -> "--" + e.getKey() + "=" + e.getValue())
+			.toArray(String[]::new);
 		ConfigurableApplicationContext context = new SpringApplicationBuilder(sources).registerShutdownHook(false)
 			.run(args);
 		return new PipelineApp(context);
@@ -64,7 +72,10 @@ public final class PipelineApp implements AutoCloseable {
 		return this.context.getBean(EmbeddedDatabase.class);
 	}
 
-	/** Every stored event row (all tables), keyed by message id; a message id stored twice fails. */
+	/**
+	 * Every stored event row (all tables), keyed by message id; a message id stored twice
+	 * fails.
+	 */
 	public Map<String, Map<String, Object>> eventsById() {
 		try {
 			Map<String, Map<String, Object>> byId = new HashMap<>();
@@ -96,11 +107,13 @@ public final class PipelineApp implements AutoCloseable {
 		}
 	}
 
-	/** Waits until every id is stored as an event row, or fails naming how many are missing. */
+	/**
+	 * Waits until every id is stored as an event row, or fails naming how many are
+	 * missing.
+	 */
 	public Map<String, Map<String, Object>> awaitEvents(Collection<String> ids, Duration timeout) {
-		await(() -> eventsById().keySet().containsAll(ids), timeout,
-				() -> "events missing: " + ids.stream().filter((id) -> !eventsById().containsKey(id)).count()
-						+ " of " + ids.size());
+		await(() -> eventsById().keySet().containsAll(ids), timeout, () -> "events missing: "
+				+ ids.stream().filter((id) -> !eventsById().containsKey(id)).count() + " of " + ids.size());
 		return eventsById();
 	}
 

@@ -31,9 +31,11 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * Google's Pub/Sub emulator for end-to-end tests, driven through its REST admin API.
  *
- * <p>Finds the emulator jar ({@code PUBSUB_EMULATOR_JAR}, then the Cloud SDK root that {@code gcloud info} prints,
- * then well-known SDK folders), starts it on a free loopback port once per test JVM, and stops it when the JVM ends.
- * Tests call {@link #shared()}; where no emulator exists they are skipped with one printed reason.
+ * <p>
+ * Finds the emulator jar ({@code PUBSUB_EMULATOR_JAR}, then the Cloud SDK root that
+ * {@code gcloud info} prints, then well-known SDK folders), starts it on a free loopback
+ * port once per test JVM, and stops it when the JVM ends. Tests call {@link #shared()};
+ * where no emulator exists they are skipped with one printed reason.
  */
 public final class PubSubEmulator {
 
@@ -67,8 +69,9 @@ public final class PubSubEmulator {
 	public record Message(byte[] data, Map<String, String> attributes) {
 
 		/**
-		 * A LogEntry as a Cloud Logging sink publishes it: the entry's JSON as data and the entry's timestamp in
-		 * the {@code logging.googleapis.com/timestamp} attribute.
+		 * A LogEntry as a Cloud Logging sink publishes it: the entry's JSON as data and
+		 * the entry's timestamp in the {@code logging.googleapis.com/timestamp}
+		 * attribute.
 		 */
 		public static Message logEntry(String logEntryJson) {
 			JsonNode entry = JSON.readTree(logEntryJson);
@@ -80,9 +83,10 @@ public final class PubSubEmulator {
 		}
 
 		/**
-		 * A LogEntry without the logging timestamp attribute, for unwrapped push subscriptions: with
-		 * {@code writeMetadata} Pub/Sub writes attributes as HTTP headers, and {@code logging.googleapis.com/timestamp}
-		 * is not a legal header name.
+		 * A LogEntry without the logging timestamp attribute, for unwrapped push
+		 * subscriptions: with {@code writeMetadata} Pub/Sub writes attributes as HTTP
+		 * headers, and {@code logging.googleapis.com/timestamp} is not a legal header
+		 * name.
 		 */
 		public static Message logEntryForUnwrappedPush(String logEntryJson) {
 			return new Message(logEntryJson.getBytes(StandardCharsets.UTF_8), Map.of());
@@ -111,8 +115,8 @@ public final class PubSubEmulator {
 	}
 
 	/**
-	 * The emulator shared by all tests of this JVM, started on first use; aborts the calling test (skipped, with
-	 * the reason) when no emulator is installed.
+	 * The emulator shared by all tests of this JVM, started on first use; aborts the
+	 * calling test (skipped, with the reason) when no emulator is installed.
 	 */
 	public static synchronized PubSubEmulator shared() {
 		if (shared == null && unavailable == null) {
@@ -218,16 +222,15 @@ public final class PubSubEmulator {
 		long until = System.nanoTime() + timeout.toNanos();
 		while (System.nanoTime() < until) {
 			if (!this.process.isAlive()) {
-				throw new IllegalStateException("Pub/Sub emulator exited with " + this.process.exitValue()
-						+ " before answering; see " + log);
+				throw new IllegalStateException(
+						"Pub/Sub emulator exited with " + this.process.exitValue() + " before answering; see " + log);
 			}
 			try {
-				HttpResponse<String> response = this.http.send(
-						HttpRequest.newBuilder(uri("/v1/projects/" + PROJECT + "/topics"))
-							.timeout(Duration.ofSeconds(2))
-							.GET()
-							.build(),
-						HttpResponse.BodyHandlers.ofString());
+				HttpResponse<String> response = this.http
+					.send(HttpRequest.newBuilder(uri("/v1/projects/" + PROJECT + "/topics"))
+						.timeout(Duration.ofSeconds(2))
+						.GET()
+						.build(), HttpResponse.BodyHandlers.ofString());
 				if (response.statusCode() == 200) {
 					return;
 				}
@@ -245,7 +248,9 @@ public final class PubSubEmulator {
 		throw new IllegalStateException("Pub/Sub emulator did not answer within " + timeout + "; see " + log);
 	}
 
-	/** {@code 127.0.0.1:port}, the value of {@code spring.cloud.gcp.pubsub.emulator-host}. */
+	/**
+	 * {@code 127.0.0.1:port}, the value of {@code spring.cloud.gcp.pubsub.emulator-host}.
+	 */
 	public String hostPort() {
 		return "127.0.0.1:" + this.port;
 	}
@@ -283,8 +288,9 @@ public final class PubSubEmulator {
 	}
 
 	/**
-	 * Creates an unwrapped push subscription ({@code noWrapper} with {@code writeMetadata}): the body is the message
-	 * data, the message id, publish time and subscription arrive as headers.
+	 * Creates an unwrapped push subscription ({@code noWrapper} with
+	 * {@code writeMetadata}): the body is the message data, the message id, publish time
+	 * and subscription arrive as headers.
 	 */
 	public void createUnwrappedPushSubscription(String subscription, String topic, String endpoint,
 			int ackDeadlineSeconds) {
@@ -376,14 +382,13 @@ public final class PubSubEmulator {
 	private JsonNode call(String method, String path, String body) {
 		HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30));
 		request.header("Content-Type", "application/json");
-		request.method(method, (body != null) ? HttpRequest.BodyPublishers.ofString(body)
-				: HttpRequest.BodyPublishers.noBody());
+		request.method(method,
+				(body != null) ? HttpRequest.BodyPublishers.ofString(body) : HttpRequest.BodyPublishers.noBody());
 		try {
 			HttpResponse<String> response = this.http.send(request.build(), HttpResponse.BodyHandlers.ofString());
 			if (response.statusCode() / 100 != 2) {
-				throw new IllegalStateException(
-						"Pub/Sub emulator answered " + response.statusCode() + " to " + method + " " + path + ": "
-								+ response.body());
+				throw new IllegalStateException("Pub/Sub emulator answered " + response.statusCode() + " to " + method
+						+ " " + path + ": " + response.body());
 			}
 			return response.body().isBlank() ? JSON.createObjectNode() : JSON.readTree(response.body());
 		}

@@ -9,7 +9,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 
-/** Builds pushes as Pub/Sub sends them and posts them straight to the app, for tests that need the answers. */
+/**
+ * Builds pushes as Pub/Sub sends them and posts them straight to the app, for tests that
+ * need the answers.
+ */
 public final class Pushes {
 
 	private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -33,8 +36,8 @@ public final class Pushes {
 	}
 
 	/**
-	 * Posts a push and answers its status, or -1 when the connection failed (as Pub/Sub would see a stopped
-	 * server).
+	 * Posts a push and answers its status, or -1 when the connection failed (as Pub/Sub
+	 * would see a stopped server).
 	 */
 	public static int post(int port, String body) {
 		HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/pubsub/push"))
