@@ -142,37 +142,14 @@ public final class BatchingSink implements EventSink, AutoCloseable {
 				}
 				List<Pending> batch = new ArrayList<>(Math.min(this.settings.maxRows(), 64));
 				batch.add(first);
-				long bytes = first.row().estimatedBytes();
+				long[] bytes = { first.row().estimatedBytes() };
 				long flushAt = System.nanoTime() + this.settings.maxDelay().toNanos();
-				long idle = this.settings.maxIdle().toNanos();
-				while (batch.size() < this.settings.maxRows()) {
-					long wait = Math.min(flushAt - System.nanoTime(), idle);
-					Pending next = (wait > 0 && this.running) ? this.queue.poll(wait, TimeUnit.NANOSECONDS)
-							: this.queue.poll();
-					if (next == null) {
-						break;
-					}
-					if (bytes + next.row().estimatedBytes() > this.settings.maxBytes()) {
-						carry = next;
-						break;
-					}
-					batch.add(next);
-					bytes += next.row().estimatedBytes();
-				}
+				carry = fill(batch, bytes, flushAt);
 				this.writerSlots.acquire();
 				// Rows that queued while every writer was busy go with this batch rather
 				// than wait for the next one.
-				while (carry == null && batch.size() < this.settings.maxRows()) {
-					Pending next = this.queue.poll();
-					if (next == null) {
-						break;
-					}
-					if (bytes + next.row().estimatedBytes() > this.settings.maxBytes()) {
-						carry = next;
-						break;
-					}
-					batch.add(next);
-					bytes += next.row().estimatedBytes();
+				if (carry == null) {
+					carry = fill(batch, bytes, Long.MIN_VALUE);
 				}
 				this.inFlight.addAndGet(batch.size());
 				this.writers.execute(new BatchTask(batch));
@@ -182,6 +159,29 @@ public final class BatchingSink implements EventSink, AutoCloseable {
 				return;
 			}
 		}
+	}
+
+	/**
+	 * Adds queued rows to the batch until it holds {@code maxRows}, waiting for more only
+	 * until {@code flushAt} and at most {@code maxIdle} between rows.
+	 * @return the row that would pass the byte budget (it starts the next batch), or
+	 * {@code null}
+	 */
+	private Pending fill(List<Pending> batch, long[] bytes, long flushAt) throws InterruptedException {
+		long idle = this.settings.maxIdle().toNanos();
+		while (batch.size() < this.settings.maxRows()) {
+			long wait = (flushAt == Long.MIN_VALUE) ? 0 : Math.min(flushAt - System.nanoTime(), idle);
+			Pending next = (wait > 0 && this.running) ? this.queue.poll(wait, TimeUnit.NANOSECONDS) : this.queue.poll();
+			if (next == null) {
+				return null;
+			}
+			if (bytes[0] + next.row().estimatedBytes() > this.settings.maxBytes()) {
+				return next;
+			}
+			batch.add(next);
+			bytes[0] += next.row().estimatedBytes();
+		}
+		return null;
 	}
 
 	private void write(List<Pending> batch) {
