@@ -118,4 +118,51 @@ class EmbeddedDatabaseTests {
 		}
 	}
 
+	@Test
+	void aStoredIdInABatchOfSeveralTablesKeepsEveryOtherRowExactlyOnce() throws SQLException {
+		try (EmbeddedDatabase database = new EmbeddedDatabase(":memory:", SCHEMA, "pixel")) {
+			database.insert(List.of(row("old", "u2", "2026-11-28T10:00:00Z")));
+			// u1's group is appended first; u2's append is refused by the primary key, so
+			// the whole batch must be rolled back and written again without losing or
+			// doubling u1's row.
+			List<RowResult> results = database
+				.insert(List.of(row("a", "u1", "2026-11-28T10:00:00Z"), row("b", "u2", "2026-11-28T10:00:00Z"),
+						row("old", "u2", "2026-11-28T10:00:00Z"), row("b", "u2", "2026-11-28T10:00:00Z")));
+			assertThat(results).containsExactly(RowResult.stored(), RowResult.stored(), RowResult.duplicate(),
+					RowResult.duplicate());
+			assertThat(database.tables()).containsExactly(new EmbeddedDatabase.TableInfo("pixel_u1_20261128", 1),
+					new EmbeddedDatabase.TableInfo("pixel_u2_20261128", 2));
+			assertThat(database.insert(List.of(row("c", "u1", "2026-11-28T10:00:00Z"))))
+				.containsExactly(RowResult.stored());
+			assertThat(database.count("SELECT count(*) FROM \"pixel_*\"")).isEqualTo(4);
+		}
+	}
+
+	@Test
+	void fillsColumnsByNameWhenATableHasThemInAnotherOrder() throws SQLException {
+		String path = this.dir.resolve("order.duckdb").toString();
+		try (EmbeddedDatabase database = new EmbeddedDatabase(path, SCHEMA, "pixel")) {
+			database.insert(List.of(row("m1", "u1", "2026-11-28T10:00:00Z")));
+		}
+		// The same attributes whitelisted in another order: the table keeps its order,
+		// so rows must not be filled in by position.
+		RowSchema reordered = RowSchema.of(List.of("user_id", "type", "order_id"));
+		try (EmbeddedDatabase database = new EmbeddedDatabase(path, reordered, "pixel")) {
+			Map<String, String> attributes = new LinkedHashMap<>();
+			attributes.put("user_id", "u1");
+			attributes.put("order_id", "o-7");
+			attributes.put("type", "click");
+			TrackingEvent event = new TrackingEvent("m2", attributes, Instant.parse("2026-11-28T10:00:00Z"), null, null,
+					null, 200);
+			assertThat(database.insert(List.of(EventRow.of(NAMER.name(event), "m2",
+					reordered.values(event, Instant.parse("2026-11-28T10:00:00Z"))))))
+				.containsExactly(RowResult.stored());
+			assertThat(database.events(10, null)).filteredOn((e) -> "m2".equals(e.get("message_id")))
+				.singleElement()
+				.satisfies((e) -> assertThat(e).containsEntry("user_id", "u1")
+					.containsEntry("order_id", "o-7")
+					.containsEntry("type", "click"));
+		}
+	}
+
 }
