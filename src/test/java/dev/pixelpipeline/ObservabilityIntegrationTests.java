@@ -88,6 +88,11 @@ class ObservabilityIntegrationTests {
 			.containsKey("pixel_push_responses_total{revision=\"local\",service=\"pixel-pipeline\",status=\"503\"}");
 		assertThat(sum(samples, "pixel_pubsub_delivery_attempt_count{", "")).isGreaterThanOrEqualTo(1);
 		assertThat(sum(samples, "pixel_pubsub_delivery_attempt_max{", "")).isEqualTo(2);
+		// The push servlet names its route for http.server.requests like a controller
+		// would, and Spring Security's per-filter observations stay off.
+		assertThat(sum(samples, "http_server_requests_seconds_count{", "uri=\"/pubsub/push\""))
+			.isGreaterThanOrEqualTo(3);
+		assertThat(samples.keySet()).noneMatch((name) -> name.startsWith("spring_security_"));
 	}
 
 	@Test

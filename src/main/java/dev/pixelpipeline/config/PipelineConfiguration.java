@@ -7,6 +7,7 @@ import com.google.cloud.spring.pubsub.core.publisher.PubSubPublisherTemplate;
 
 import dev.pixelpipeline.ingest.MessageProcessor;
 import dev.pixelpipeline.ingest.PipelineMetrics;
+import dev.pixelpipeline.ingest.PushServlet;
 import dev.pixelpipeline.ingest.PushSettings;
 import dev.pixelpipeline.parse.HitParser;
 import dev.pixelpipeline.parse.ParserSettings;
@@ -24,6 +25,7 @@ import org.springframework.beans.factory.InitializingBean;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
@@ -139,6 +141,22 @@ class PipelineConfiguration {
 	MessageProcessor messageProcessor(HitParser parser, TableNamer tableNamer, RowSchema schema, EventSink sink,
 			BadRowSink badRows, PipelineMetrics metrics, Clock clock) {
 		return new MessageProcessor(parser, tableNamer, schema, sink, badRows, metrics, clock);
+	}
+
+	/**
+	 * The push endpoint as a servlet of its own (see {@link PushServlet} for why not a
+	 * controller); an exact mapping, so it takes {@code /pubsub/push} from the
+	 * {@code DispatcherServlet}.
+	 */
+	@Bean
+	ServletRegistrationBean<PushServlet> pushServlet(MessageProcessor processor, PipelineMetrics metrics,
+			PushSettings settings) {
+		ServletRegistrationBean<PushServlet> registration = new ServletRegistrationBean<>(
+				new PushServlet(processor, metrics, settings), PushServlet.PATH);
+		registration.setName("pushServlet");
+		registration.setAsyncSupported(true);
+		registration.setLoadOnStartup(1);
+		return registration;
 	}
 
 }

@@ -5,6 +5,7 @@ import java.util.Objects;
 import java.util.Set;
 
 import dev.pixelpipeline.config.PipelineProperties;
+import dev.pixelpipeline.ingest.PushServlet;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.security.oauth2.server.resource.autoconfigure.OAuth2ResourceServerProperties;
 import org.springframework.context.annotation.Bean;
@@ -40,7 +41,7 @@ import org.springframework.web.client.RestTemplate;
 class PushSecurityConfiguration {
 
 	/** The only path that requires a token. */
-	static final String PUSH_PATH = "/pubsub/push";
+	static final String PUSH_PATH = PushServlet.PATH;
 
 	/** Google's signing keys for its OIDC tokens. */
 	static final String GOOGLE_JWK_SET_URI = "https://www.googleapis.com/oauth2/v3/certs";
