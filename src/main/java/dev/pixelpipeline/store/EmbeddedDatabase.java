@@ -104,6 +104,12 @@ public final class EmbeddedDatabase implements AutoCloseable {
 			}
 			this.root = (DuckDBConnection) DriverManager
 				.getConnection(":memory:".equals(path) ? "jdbc:duckdb:" : "jdbc:duckdb:" + path);
+			try (Statement statement = this.root.createStatement()) {
+				// Batches are small and written by one thread: with DuckDB's worker pool
+				// each commit handed its work to another thread and back (a batch of 30
+				// rows took 2.2 ms that way, 1.7 ms on the writer's thread alone).
+				statement.execute("SET threads = 1");
+			}
 			this.eventWriter = this.root.duplicate();
 			try (Statement statement = this.eventWriter.createStatement()) {
 				statement.execute("CREATE TEMP TABLE " + STAGING_TABLE + " ("
