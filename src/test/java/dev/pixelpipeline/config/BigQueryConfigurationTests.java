@@ -79,8 +79,8 @@ class BigQueryConfigurationTests {
 		this.runner.run((context) -> {
 			PipelineProperties properties = context.getBean(PipelineProperties.class);
 			BatchSettings batch = properties.bigquery().batch().settings(PipelineProperties.BigQuery.BATCH_DEFAULTS);
-			assertThat(batch).isEqualTo(
-					new BatchSettings(500, 9L * 1024 * 1024, Duration.ofMillis(20), 20_000, 16, Duration.ofMillis(2)));
+			assertThat(batch).isEqualTo(new BatchSettings(500, 9L * 1024 * 1024, Duration.ofMillis(50), 20_000, 8,
+					Duration.ofNanos(500_000)));
 			assertThat(batch.maxBytes()).isLessThan(10L * 1000 * 1000);
 			assertThat(properties.bigquery().dataset()).isEqualTo("pixel_tracking");
 			assertThat(properties.bigquery().createTemplate()).isFalse();
