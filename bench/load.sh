@@ -8,6 +8,7 @@
 # Settings (environment): RUNS=3 DURATION=20s WARMUP=10s PORT=18080 BQ_PORT=19050 BQ_LATENCY_MS=75
 #   JAVA (java on PATH), JAVA_OPTS (the container memory flags below), SKIP_BUILD=1 to reuse built jars,
 #   SERVER_CPUS / WRK_CPUS (e.g. 0 and 1) to pin the server and wrk with taskset; unset, they share all cores.
+#   APP_ARGS: more arguments for pixel-pipeline, e.g. APP_ARGS="--pipeline.bigquery.batch.writers=8" to try a setting.
 # Usage: bench/load.sh [bare] [embedded] [bq80] [bq1000]
 set -euo pipefail
 
@@ -70,8 +71,10 @@ start_app() { # start_app <jar> <args...>
   local launcher=()
   if [ -n "${SERVER_CPUS:-}" ]; then launcher=(taskset -c "$SERVER_CPUS"); fi
   # taskset execs java, so $! is the JVM's pid either way.
+  local extra=()
+  if [ "$jar" = "$APP_JAR" ] && [ -n "${APP_ARGS:-}" ]; then read -r -a extra <<<"$APP_ARGS"; fi
   # shellcheck disable=SC2086
-  "${launcher[@]}" "$JAVA" $JAVA_OPTS -jar "$jar" --server.port="$PORT" "$@" >"$WORK/app.log" 2>&1 &
+  "${launcher[@]}" "$JAVA" $JAVA_OPTS -jar "$jar" --server.port="$PORT" "$@" "${extra[@]}" >"$WORK/app.log" 2>&1 &
   APP_PID=$!
   for _ in $(seq 1 600); do
     if curl -fs "http://127.0.0.1:$PORT/actuator/health/readiness" 2>/dev/null | grep -q UP; then

@@ -76,6 +76,9 @@ public final class FakeBigQueryServer {
 	}
 
 	private void handle(HttpExchange exchange) throws IOException {
+		// The answer goes out a fixed latency after the request arrived: the time spent reading, gunzipping and
+		// counting the body is part of that latency, not added to it.
+		long arrived = System.nanoTime();
 		try (exchange) {
 			String path = exchange.getRequestURI().getPath();
 			byte[] body;
@@ -95,7 +98,7 @@ public final class FakeBigQueryServer {
 			if (path.endsWith("/insertAll")) {
 				this.calls.incrementAndGet();
 				this.rows.addAndGet(count(body, ROW_KEY));
-				sleep(this.latencyMillis);
+				sleepUntil(arrived + this.latencyMillis * 1_000_000);
 				respond(exchange, 200, "{\"kind\":\"bigquery#tableDataInsertAllResponse\"}");
 				return;
 			}
@@ -136,9 +139,9 @@ public final class FakeBigQueryServer {
 		return found;
 	}
 
-	private static void sleep(long millis) {
+	private static void sleepUntil(long nanoTime) {
 		try {
-			Thread.sleep(millis);
+			java.util.concurrent.TimeUnit.NANOSECONDS.sleep(nanoTime - System.nanoTime());
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
