@@ -22,12 +22,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>
  * A batch is written when it reaches {@code maxRows}, would pass {@code maxBytes},
- * {@code maxDelay} after its first row, or once no row has come for {@code maxIdle}.
- * While every writer is busy, rows that arrive join the batch that waits for the next
- * free writer (up to the same bounds), so under load batches grow and writes stay few.
- * Waiting rows are bounded by {@code maxPending}: past it a row is refused at once as
- * {@link RowResult.Status#OVERLOADED}, so the caller can answer 429 instead of queueing
- * without bound.
+ * {@code maxDelay} after its first row, or once no row has come for {@code maxIdle} (this
+ * last only while less than half a full batch is being written: under sustained load a
+ * gap is chance, not the end of a wave). While every writer is busy, rows that arrive
+ * join the batch that waits for the next free writer (up to the same bounds), so under
+ * load batches grow and writes stay few. Waiting rows are bounded by {@code maxPending}:
+ * past it a row is refused at once as {@link RowResult.Status#OVERLOADED}, so the caller
+ * can answer 429 instead of queueing without bound.
  */
 public final class BatchingSink implements EventSink, AutoCloseable {
 
@@ -163,17 +164,25 @@ public final class BatchingSink implements EventSink, AutoCloseable {
 
 	/**
 	 * Adds queued rows to the batch until it holds {@code maxRows}, waiting for more only
-	 * until {@code flushAt} and at most {@code maxIdle} between rows.
+	 * until {@code flushAt}. A gap of {@code maxIdle} without a row ends the batch early,
+	 * unless at least half a full batch of rows is already being written: then the pushes
+	 * are not coming back in separate waves but continuously, a gap is chance, and the
+	 * batch keeps filling until {@code flushAt} so that high concurrency gives fewer,
+	 * larger writes.
 	 * @return the row that would pass the byte budget (it starts the next batch), or
 	 * {@code null}
 	 */
 	private Pending fill(List<Pending> batch, long[] bytes, long flushAt) throws InterruptedException {
 		long idle = this.settings.maxIdle().toNanos();
 		while (batch.size() < this.settings.maxRows()) {
-			long wait = (flushAt == Long.MIN_VALUE) ? 0 : Math.min(flushAt - System.nanoTime(), idle);
+			long left = (flushAt == Long.MIN_VALUE) ? 0 : flushAt - System.nanoTime();
+			long wait = Math.min(left, idle);
 			Pending next = (wait > 0 && this.running) ? this.queue.poll(wait, TimeUnit.NANOSECONDS) : this.queue.poll();
 			if (next == null) {
-				return null;
+				if (wait <= 0 || left <= idle || !this.running || !sustainedLoad()) {
+					return null;
+				}
+				continue;
 			}
 			if (bytes[0] + next.row().estimatedBytes() > this.settings.maxBytes()) {
 				return next;
@@ -182,6 +191,10 @@ public final class BatchingSink implements EventSink, AutoCloseable {
 			bytes[0] += next.row().estimatedBytes();
 		}
 		return null;
+	}
+
+	private boolean sustainedLoad() {
+		return this.inFlight.get() >= Math.max(1, this.settings.maxRows() / 2);
 	}
 
 	private void write(List<Pending> batch) {

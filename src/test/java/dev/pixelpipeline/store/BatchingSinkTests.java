@@ -182,4 +182,48 @@ class BatchingSinkTests {
 		}
 	}
 
+	@Test
+	void underSustainedLoadAGapDoesNotEndTheBatch() throws Exception {
+		CountDownLatch release = new CountDownLatch(1);
+		List<List<String>> batches = Collections.synchronizedList(new ArrayList<>());
+		BatchWriter writer = new BatchWriter() {
+			@Override
+			public List<RowResult> write(List<EventRow> rows, Instant deadline) {
+				batches.add(rows.stream().map(EventRow::messageId).toList());
+				if (rows.get(0).messageId().equals("a")) {
+					try {
+						release.await(10, TimeUnit.SECONDS);
+					}
+					catch (InterruptedException ex) {
+						Thread.currentThread().interrupt();
+					}
+				}
+				return rows.stream().map((r) -> RowResult.stored()).toList();
+			}
+
+			@Override
+			public String name() {
+				return "slow";
+			}
+		};
+		try (BatchingSink sink = new BatchingSink(writer,
+				new BatchSettings(4, 1_000_000, Duration.ofMillis(1500), 1000, 2, Duration.ofMillis(20)), null)) {
+			List<CompletableFuture<RowResult>> futures = new ArrayList<>();
+			futures.add(sink.submit(row("a", 10), DEADLINE));
+			futures.add(sink.submit(row("b", 10), DEADLINE));
+			// a and b (half of max-rows) are being written: c and d, 300 ms apart (far
+			// more than max-idle), still go together.
+			while (sink.pending() < 2 || batches.isEmpty()) {
+				Thread.sleep(1);
+			}
+			futures.add(sink.submit(row("c", 10), DEADLINE));
+			Thread.sleep(300);
+			futures.add(sink.submit(row("d", 10), DEADLINE));
+			CompletableFuture.allOf(futures.get(2), futures.get(3)).get(10, TimeUnit.SECONDS);
+			release.countDown();
+			CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+			assertThat(batches).containsExactly(List.of("a", "b"), List.of("c", "d"));
+		}
+	}
+
 }
