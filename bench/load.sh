@@ -5,7 +5,7 @@
 #   embedded  pixel-pipeline with the embedded DuckDB sink, concurrency 80 (Cloud Run's default)
 #   bq80      pixel-pipeline with the BigQuery sink against a local fake answering insertAll after 75 ms, c=80
 #   bq1000    the same at concurrency 1,000 (Cloud Run's maximum)
-# Settings (environment): RUNS=3 DURATION=20s WARMUP=10s PORT=18080 BQ_PORT=19050 BQ_LATENCY_MS=75
+# Settings (environment): RUNS=3 DURATION=15s WARMUP=20s PORT=18080 BQ_PORT=19050 BQ_LATENCY_MS=75
 #   JAVA (java on PATH), JAVA_OPTS (the container memory flags below), SKIP_BUILD=1 to reuse built jars,
 #   SERVER_CPUS / WRK_CPUS (e.g. 0 and 1) to pin the server and wrk with taskset; unset, they share all cores.
 #   APP_ARGS: more arguments for pixel-pipeline, e.g. APP_ARGS="--pipeline.bigquery.batch.writers=8" to try a setting.
@@ -15,8 +15,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 RUNS=${RUNS:-3}
-DURATION=${DURATION:-20s}
-WARMUP=${WARMUP:-10s}
+DURATION=${DURATION:-15s}
+WARMUP=${WARMUP:-20s}
 PORT=${PORT:-18080}
 BQ_PORT=${BQ_PORT:-19050}
 BQ_LATENCY_MS=${BQ_LATENCY_MS:-75}

@@ -101,12 +101,20 @@ if curl -s -o /dev/null "http://127.0.0.1:$PORT/"; then
 fi
 
 printf 'app\tmode\trun\tload1\tready_ms\trss_mib\n' >"$RAW"
-for app in pixel-pipeline bare-endpoint; do
+APPS=(pixel-pipeline bare-endpoint)
+declare -A JAVA_OF WHERE_OF FLAGS_OF
+for app in "${APPS[@]}"; do
   jar=$APP_JAR
   [ "$app" = bare-endpoint ] && jar=$BARE_JAR
-  dir="$WORK/$app"
-  extract "$jar" "$dir"
-  for mode in "${MODES[@]}"; do
+  extract "$jar" "$WORK/$app"
+done
+# The two apps are started alternately, run by run, so that a change in the shared host's speed (it varies by tens
+# of percent within minutes) or the load left by a previous run falls on both alike and the ratio stays fair.
+for mode in "${MODES[@]}"; do
+  for app in "${APPS[@]}"; do
+    jar=$APP_JAR
+    [ "$app" = bare-endpoint ] && jar=$BARE_JAR
+    dir="$WORK/$app"
     case "$mode" in
       jar17) java=$JAVA17; where=$ROOT; flags=(-jar "$ROOT/$jar") ;;
       extracted17) java=$JAVA17; where=$dir/app; flags=(-jar app.jar) ;;
@@ -123,7 +131,15 @@ for app in pixel-pipeline bare-endpoint; do
         flags=(-XX:AOTCache=app.aot -jar app.jar) ;;
       *) echo "unknown mode $mode (jar17 extracted17 cds17 extracted25 aot25)" >&2; exit 1 ;;
     esac
-    for run in $(seq 1 "$RUNS"); do
+    JAVA_OF[$app]=$java
+    WHERE_OF[$app]=$where
+    FLAGS_OF[$app]=$(printf '%s\n' "${flags[@]}")
+  done
+  for run in $(seq 1 "$RUNS"); do
+    for app in "${APPS[@]}"; do
+      java=${JAVA_OF[$app]}
+      where=${WHERE_OF[$app]}
+      mapfile -t flags <<<"${FLAGS_OF[$app]}"
       load1=$(cut -d' ' -f1 /proc/loadavg)
       read -r ms rss < <(time_to_ready "$java" "$where" "${flags[@]}")
       printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$app" "$mode" "$run" "$load1" "$ms" "$rss" | tee -a "$RAW"
