@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 import org.junit.jupiter.api.Test;
 
@@ -23,7 +24,8 @@ class BatchingSinkTests {
 	}
 
 	/**
-	 * A writer that records the batches it is given, optionally waiting on a latch first.
+	 * A writer that records the batches it is given, then holds those that start with a
+	 * given id (all, by default) until a latch is released.
 	 */
 	static final class RecordingWriter implements BatchWriter {
 
@@ -31,19 +33,28 @@ class BatchingSinkTests {
 
 		final CountDownLatch release;
 
+		final Predicate<String> holds;
+
 		RecordingWriter(CountDownLatch release) {
+			this(release, (firstId) -> true);
+		}
+
+		RecordingWriter(CountDownLatch release, Predicate<String> holds) {
 			this.release = release;
+			this.holds = holds;
 		}
 
 		@Override
 		public List<RowResult> write(List<EventRow> rows, Instant deadline) {
-			try {
-				this.release.await(10, TimeUnit.SECONDS);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-			}
 			this.batches.add(rows.stream().map(EventRow::messageId).toList());
+			if (this.holds.test(rows.get(0).messageId())) {
+				try {
+					this.release.await(10, TimeUnit.SECONDS);
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+				}
+			}
 			return rows.stream()
 				.map((r) -> r.messageId().startsWith("bad") ? RowResult.rejected("invalid", "no") : RowResult.stored())
 				.toList();
@@ -146,33 +157,16 @@ class BatchingSinkTests {
 
 	@Test
 	void rowsThatArriveWhileTheWriterIsBusyJoinTheWaitingBatch() throws Exception {
-		CountDownLatch entered = new CountDownLatch(1);
 		CountDownLatch release = new CountDownLatch(1);
-		List<List<String>> batches = Collections.synchronizedList(new ArrayList<>());
-		BatchWriter writer = new BatchWriter() {
-			@Override
-			public List<RowResult> write(List<EventRow> rows, Instant deadline) {
-				batches.add(rows.stream().map(EventRow::messageId).toList());
-				entered.countDown();
-				try {
-					release.await(10, TimeUnit.SECONDS);
-				}
-				catch (InterruptedException ex) {
-					Thread.currentThread().interrupt();
-				}
-				return rows.stream().map((r) -> RowResult.stored()).toList();
-			}
-
-			@Override
-			public String name() {
-				return "busy";
-			}
-		};
+		RecordingWriter writer = new RecordingWriter(release, "a"::equals);
+		List<List<String>> batches = writer.batches;
 		try (BatchingSink sink = new BatchingSink(writer,
 				new BatchSettings(100, 1_000_000, Duration.ZERO, 1000, 1, Duration.ZERO), null)) {
 			List<CompletableFuture<RowResult>> futures = new ArrayList<>();
 			futures.add(sink.submit(row("a", 10), DEADLINE));
-			assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+			while (batches.isEmpty()) {
+				Thread.sleep(1);
+			}
 			for (String id : List.of("b", "c", "d")) {
 				futures.add(sink.submit(row(id, 10), DEADLINE));
 			}
@@ -185,27 +179,8 @@ class BatchingSinkTests {
 	@Test
 	void underSustainedLoadAGapDoesNotEndTheBatch() throws Exception {
 		CountDownLatch release = new CountDownLatch(1);
-		List<List<String>> batches = Collections.synchronizedList(new ArrayList<>());
-		BatchWriter writer = new BatchWriter() {
-			@Override
-			public List<RowResult> write(List<EventRow> rows, Instant deadline) {
-				batches.add(rows.stream().map(EventRow::messageId).toList());
-				if (rows.get(0).messageId().equals("a")) {
-					try {
-						release.await(10, TimeUnit.SECONDS);
-					}
-					catch (InterruptedException ex) {
-						Thread.currentThread().interrupt();
-					}
-				}
-				return rows.stream().map((r) -> RowResult.stored()).toList();
-			}
-
-			@Override
-			public String name() {
-				return "slow";
-			}
-		};
+		RecordingWriter writer = new RecordingWriter(release, "a"::equals);
+		List<List<String>> batches = writer.batches;
 		try (BatchingSink sink = new BatchingSink(writer,
 				new BatchSettings(4, 1_000_000, Duration.ofMillis(1500), 1000, 2, Duration.ofMillis(20)), null)) {
 			List<CompletableFuture<RowResult>> futures = new ArrayList<>();
