@@ -154,7 +154,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
 	 *
 	 * <p>
 	 * New ids are the common case, so the rows are first appended straight into their
-	 * tables (DuckDB's appender: about a quarter of the cost of a planned
+	 * tables (DuckDB's appender: about a third of the cost of a planned
 	 * {@code INSERT … SELECT}). A message id that is already stored makes the primary key
 	 * refuse that append; the transaction is then rolled back and the batch written again
 	 * through a staging table with {@code INSERT OR IGNORE … RETURNING}, which tells the
