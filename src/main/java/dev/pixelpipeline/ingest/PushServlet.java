@@ -1,14 +1,15 @@
 package dev.pixelpipeline.ingest;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import dev.pixelpipeline.parse.Json;
 import dev.pixelpipeline.parse.PubSubMessage;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
@@ -18,6 +19,8 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.filter.ServerHttpObservationFilter;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.ObjectWriteContext;
 
 /**
  * The Pub/Sub push endpoint, {@code POST /pubsub/push}. Maps each {@link Outcome} to the
@@ -125,34 +128,16 @@ public final class PushServlet extends HttpServlet {
 		this.metrics.pushResponse(status.value());
 		response.setStatus(status.value());
 		if (error != null) {
-			byte[] json = ("{\"error\":\"" + jsonEscape(error) + "\"}").getBytes(StandardCharsets.UTF_8);
-			response.setContentType("application/json");
-			response.setContentLength(json.length);
-			response.getOutputStream().write(json);
-		}
-	}
-
-	static String jsonEscape(String text) {
-		StringBuilder escaped = new StringBuilder(text.length() + 8);
-		for (int i = 0; i < text.length(); i++) {
-			char c = text.charAt(i);
-			switch (c) {
-				case '"' -> escaped.append("\\\"");
-				case '\\' -> escaped.append("\\\\");
-				case '\n' -> escaped.append("\\n");
-				case '\r' -> escaped.append("\\r");
-				case '\t' -> escaped.append("\\t");
-				default -> {
-					if (c < 0x20) {
-						escaped.append(String.format("\\u%04x", (int) c));
-					}
-					else {
-						escaped.append(c);
-					}
-				}
+			ByteArrayOutputStream body = new ByteArrayOutputStream(64);
+			try (JsonGenerator json = Json.FACTORY.createGenerator(ObjectWriteContext.empty(), body)) {
+				json.writeStartObject();
+				json.writeStringProperty("error", error);
+				json.writeEndObject();
 			}
+			response.setContentType("application/json");
+			response.setContentLength(body.size());
+			body.writeTo(response.getOutputStream());
 		}
-		return escaped.toString();
 	}
 
 	/** Answers 503 if the container times the push out before its future completed. */
