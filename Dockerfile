@@ -1,19 +1,29 @@
-# syntax=docker/dockerfile:1.7
 # pixel-pipeline container image.
 #   docker build -t pixel-pipeline .
 #   docker run -p 8080:8080 -e PIPELINE_EMBEDDED_PATH=:memory: pixel-pipeline
 # ImageLayoutIntegrationTests reads this file: it repeats the extraction, the layer copies, the training run and the
 # ENTRYPOINT on the built jar, so keep those instructions in exec form.
+#
+# Classic builder only. deploy/setup.sh builds this file with `gcloud builds submit --tag`, which runs the classic
+# `docker build` without BuildKit, and that builder refuses BuildKit's syntax ("the --mount option requires
+# BuildKit"). So: no `# syntax=` directive, no RUN --mount/--network/--security, no COPY --chmod/--link/--parents/
+# --exclude, no ADD --checksum, no heredocs, no automatic platform ARGs. DockerfileTests fails, naming the line, on
+# any of them. The other way, a cloudbuild.yaml that turns BuildKit on, was not taken: every Cloud Build runs on a
+# fresh worker, so BuildKit's cache mount would start empty there anyway, and it would add a second build definition
+# that setup.sh, the README and a local `docker build` must keep in step. Dependencies are cached by layer order
+# instead, which every builder honours: the wrapper and pom.xml first, dependency:go-offline into the image's own
+# ~/.m2, and only then the sources, so a change to src/ rebuilds from the source copy on and reuses the dependency
+# layer (locally, or wherever the builder keeps layers).
 
-# --- build: the Maven wrapper, with the local repository in a BuildKit cache so dependencies download once ---
+# --- build: the Maven wrapper; the dependency layer comes before the sources so a code change keeps it ---
 FROM eclipse-temurin:25-jdk AS build
 WORKDIR /src
 COPY .mvn/ .mvn/
 COPY mvnw pom.xml ./
-RUN --mount=type=cache,target=/root/.m2 ./mvnw -B -q dependency:go-offline
+RUN ./mvnw -B -q dependency:go-offline
 COPY pixel.png ./
 COPY src/ src/
-RUN --mount=type=cache,target=/root/.m2 ./mvnw -B -q package -DskipTests && cp target/pixel-pipeline-*.jar app.jar
+RUN ./mvnw -B -q package -DskipTests && cp target/pixel-pipeline-*.jar app.jar
 
 # --- extract: Spring Boot's layers. Without --launcher the application layer holds app.jar whose manifest names the
 # jars in lib/; the JVM then loads every class from plain jars on the class path, which is what an AOT cache (or a CDS
