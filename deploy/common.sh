@@ -4,6 +4,31 @@
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
+# deploy/settings.env: the Pub/Sub names and delivery numbers that the README, cloud-run.yaml and the chart share
+# (DeploySettingsTests keeps them in step). A variable set (non-empty) in the environment wins over the file.
+SETTINGS_FILE="${ROOT}/deploy/settings.env"
+SETTINGS=()
+while IFS= read -r setting || [[ -n "$setting" ]]; do
+  [[ -z "$setting" || "$setting" == \#* ]] && continue
+  if [[ ! "$setting" =~ ^([A-Z][A-Z0-9_]*)=([^[:space:]\'\"]+)$ ]]; then
+    echo "${SETTINGS_FILE}: not a KEY=value line: ${setting}" >&2
+    exit 1
+  fi
+  key="${BASH_REMATCH[1]}"
+  SETTINGS+=("$key")
+  if [[ -z "${!key:-}" ]]; then
+    printf -v "$key" '%s' "${BASH_REMATCH[2]}"
+  fi
+done <"$SETTINGS_FILE"
+unset setting key
+# Every setting the scripts use: a line missing from settings.env stops them here, before anything runs.
+for key in TOPIC SUBSCRIPTION BAD_ROWS_TOPIC BAD_ROWS_SUBSCRIPTION UNDELIVERABLE_TOPIC UNDELIVERABLE_SUBSCRIPTION \
+  PUSH_DEADLINE ACK_DEADLINE REQUEST_TIMEOUT MIN_BACKOFF MAX_BACKOFF MAX_DELIVERY_ATTEMPTS MESSAGE_RETENTION \
+  PARKED_RETENTION CONTAINER_CONCURRENCY; do
+  : "${!key:?${key} is missing from ${SETTINGS_FILE}}"
+done
+unset key
+
 DRY_RUN=false
 
 parse_args() {
@@ -24,11 +49,12 @@ parse_args() {
 }
 
 # Quote an argument only where a shell needs it, so the printed commands read as they are written and can be pasted.
+# The result goes to QUOTED (no subshell per argument: a dry run prints hundreds of them).
 quote() {
   if [[ "$1" =~ ^[A-Za-z0-9_./:=@,+%-]+$ ]]; then
-    printf '%s' "$1"
+    QUOTED="$1"
   else
-    printf "'%s'" "${1//\'/\'\\\'\'}"
+    QUOTED="'${1//\'/\'\\\'\'}'"
   fi
 }
 
@@ -36,7 +62,8 @@ print_command() {
   local prefix="$1" line="" arg
   shift
   for arg in "$@"; do
-    line+="${line:+ }$(quote "$arg")"
+    quote "$arg"
+    line+="${line:+ }${QUOTED}"
   done
   printf '%s %s\n' "$prefix" "$line"
 }
@@ -50,8 +77,9 @@ run() {
 }
 
 # A read-only probe ("does it exist?"). With --dry-run it is printed and answers as DRY_RUN_ASSUMES says: setup
-# assumes an empty project and teardown a complete one, so the printout shows every command either would execute.
-DRY_RUN_ASSUMES=absent
+# assumes an empty project and teardown a complete one (each sets its default), so the printout shows every command
+# either would execute; DRY_RUN_ASSUMES=present deploy/setup.sh --dry-run shows what a re-run changes.
+DRY_RUN_ASSUMES="${DRY_RUN_ASSUMES:-}"
 exists() {
   print_command "?" "$@"
   if [[ "$DRY_RUN" == true ]]; then
@@ -100,8 +128,7 @@ HTTPS_PROXY_NAME="${HTTPS_PROXY_NAME:-pixel-https-proxy}"
 HTTPS_RULE="${HTTPS_RULE:-pixel-https}"
 LB_SCHEME="${LB_SCHEME:-EXTERNAL_MANAGED}"
 
-# Load balancer logs -> Pub/Sub.
-TOPIC="${TOPIC:-pixel-lb-logs}"
+# Load balancer logs -> Pub/Sub (TOPIC: see settings.env).
 LOG_SINK="${LOG_SINK:-pixel-lb-logs}"
 LOG_FILTER="resource.type=\"http_load_balancer\" AND resource.labels.url_map_name=\"${URL_MAP}\""
 
@@ -129,27 +156,20 @@ PUSH_SA_EMAIL="${PUSH_SA}@${PROJECT_ID}.iam.gserviceaccount.com"
 MIN_INSTANCES="${MIN_INSTANCES:-0}"
 MAX_INSTANCES="${MAX_INSTANCES:-10}"
 
-# The push subscription.
-SUBSCRIPTION="${SUBSCRIPTION:-pixel-pipeline-push}"
+# The push subscription (SUBSCRIPTION), its retry and dead-letter policy (MIN_BACKOFF, MAX_BACKOFF,
+# MAX_DELIVERY_ATTEMPTS, UNDELIVERABLE_TOPIC), ACK_DEADLINE and the service's REQUEST_TIMEOUT come from settings.env,
+# as do the topics and subscriptions that keep bad rows (BAD_ROWS_*) and undeliverable messages (UNDELIVERABLE_*).
 PUSH_AUDIENCE="${PUSH_AUDIENCE:-${SERVICE}-push}"
-ACK_DEADLINE="${ACK_DEADLINE:-30}"
-REQUEST_TIMEOUT="${REQUEST_TIMEOUT:-60}"
-MIN_BACKOFF="${MIN_BACKOFF:-10s}"
-MAX_BACKOFF="${MAX_BACKOFF:-600s}"
-MAX_DELIVERY_ATTEMPTS="${MAX_DELIVERY_ATTEMPTS:-10}"
-DEAD_LETTER_TOPIC="${DEAD_LETTER_TOPIC:-pixel-dead-letter}"
-# Keeps what reaches the dead-letter topic (a topic without a subscription drops messages).
-DEAD_LETTER_SUBSCRIPTION="${DEAD_LETTER_SUBSCRIPTION:-pixel-dead-letter}"
 
 MONITORING_DIR="${MONITORING_DIR:-${ROOT}/deploy/monitoring}"
 
-# Replace ${NAME} in a file with the value of the variable NAME, for the names above; fails on any left over.
+# Replace ${NAME} in a file with the value of the variable NAME, for the names above and every setting of
+# settings.env; fails on any left over.
 render() {
   local content name
   content="$(<"$1")"
   for name in PROJECT_ID REGION SERVICE IMAGE RUNTIME_SA_EMAIL PUSH_SA_EMAIL PUSH_AUDIENCE DATASET TABLE_SUFFIX \
-    DEAD_LETTER_TOPIC DEAD_LETTER_SUBSCRIPTION SUBSCRIPTION TOPIC URL_MAP MIN_INSTANCES MAX_INSTANCES \
-    ACK_DEADLINE REQUEST_TIMEOUT; do
+    URL_MAP MIN_INSTANCES MAX_INSTANCES "${SETTINGS[@]}"; do
     content="${content//\$\{${name}\}/${!name}}"
   done
   if [[ "$content" =~ \$\{[A-Z_]+\} ]]; then

@@ -1,21 +1,24 @@
 #!/usr/bin/env bash
 # Sets up the whole pixel pipeline in a Google Cloud project, from an empty project to hits in BigQuery:
 # public pixel.png in a bucket behind an HTTP(S) load balancer with Cloud CDN, load balancer logs exported to
-# Pub/Sub, the BigQuery dataset and template table, least-privilege service accounts, the Cloud Run service, an
-# OIDC-authenticated push subscription with retry and dead-letter policies, dashboards and alert policies.
+# Pub/Sub, topics and subscriptions that keep bad rows and undeliverable messages apart, the BigQuery dataset and
+# template table, least-privilege service accounts, the Cloud Run service, an OIDC-authenticated push subscription
+# with retry and dead-letter policies, dashboards and alert policies. No subscription it creates ever expires.
 #
 # Usage: deploy/setup.sh [--dry-run]
 #   --dry-run  print every command instead of running it ("?" = read-only check, "+" = change)
-# Every name is a variable with a default (see deploy/common.sh), e.g.:
+# Every name is a variable with a default (see deploy/common.sh and deploy/settings.env), e.g.:
 #   PROJECT_ID=my-project REGION=europe-west1 DOMAIN=track.example.com deploy/setup.sh
 # Safe to re-run: each resource is looked up before it is created, and bindings are idempotent.
 
+# shellcheck disable=SC2153 # TOPIC, SUBSCRIPTION and the other settings come from deploy/settings.env (common.sh)
 set -euo pipefail
 # shellcheck source=deploy/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 parse_args "$@"
 
 G=(--project="$PROJECT_ID")
+DRY_RUN_ASSUMES="${DRY_RUN_ASSUMES:-absent}"
 
 step "APIs"
 run gcloud services enable compute.googleapis.com storage.googleapis.com pubsub.googleapis.com \
@@ -67,16 +70,27 @@ if [[ -n "$DOMAIN" ]]; then
   fi
 fi
 
-step "Pub/Sub topics"
-for topic in "$TOPIC" "$DEAD_LETTER_TOPIC"; do
+step "Pub/Sub topics; subscriptions that keep bad rows and undeliverable messages"
+for topic in "$TOPIC" "$BAD_ROWS_TOPIC" "$UNDELIVERABLE_TOPIC"; do
   if ! exists gcloud pubsub topics describe "$topic" "${G[@]}"; then
     run gcloud pubsub topics create "$topic" "${G[@]}"
   fi
 done
-if ! exists gcloud pubsub subscriptions describe "$DEAD_LETTER_SUBSCRIPTION" "${G[@]}"; then
-  run gcloud pubsub subscriptions create "$DEAD_LETTER_SUBSCRIPTION" --topic="$DEAD_LETTER_TOPIC" \
-    --message-retention-duration=7d --ack-deadline=60 "${G[@]}"
-fi
+# Bad rows (the service publishes them, then acks the push) and undeliverable messages (the push subscription's
+# dead-letter policy forwards them after MAX_DELIVERY_ATTEMPTS) wait here to be read or replayed. Pub/Sub would delete
+# a subscription after 31 days without activity, and these are read rarely: they never expire. A re-run brings an
+# existing one to the same settings.
+keep_subscription() {
+  local subscription="$1" topic="$2"
+  local settings=(--expiration-period=never --message-retention-duration="$PARKED_RETENTION" --ack-deadline="$ACK_DEADLINE")
+  if exists gcloud pubsub subscriptions describe "$subscription" "${G[@]}"; then
+    run gcloud pubsub subscriptions update "$subscription" "${settings[@]}" "${G[@]}"
+  else
+    run gcloud pubsub subscriptions create "$subscription" --topic="$topic" "${settings[@]}" "${G[@]}"
+  fi
+}
+keep_subscription "$BAD_ROWS_SUBSCRIPTION" "$BAD_ROWS_TOPIC"
+keep_subscription "$UNDELIVERABLE_SUBSCRIPTION" "$UNDELIVERABLE_TOPIC"
 
 step "Log sink: load balancer logs of ${URL_MAP} to ${TOPIC}"
 SINK_DESTINATION="pubsub.googleapis.com/projects/${PROJECT_ID}/topics/${TOPIC}"
@@ -119,11 +133,14 @@ for account in "$RUNTIME_SA" "$PUSH_SA"; do
     run gcloud iam service-accounts create "$account" --display-name="pixel-pipeline ${account}" "${G[@]}"
   fi
 done
-# Runtime: insert rows (and create suffixed tables) in this dataset only, dead-letter bad rows, metrics and logs.
+# Runtime: insert rows (and create suffixed tables) in this dataset only, publish bad rows, metrics and logs; and
+# read the undeliverable subscription when they are replayed (deploy/replay.sh).
 run bq --project_id="$PROJECT_ID" add-iam-policy-binding --dataset \
   --member="serviceAccount:${RUNTIME_SA_EMAIL}" --role=roles/bigquery.dataEditor "${PROJECT_ID}:${DATASET}"
-run gcloud pubsub topics add-iam-policy-binding "$DEAD_LETTER_TOPIC" \
+run gcloud pubsub topics add-iam-policy-binding "$BAD_ROWS_TOPIC" \
   --member="serviceAccount:${RUNTIME_SA_EMAIL}" --role=roles/pubsub.publisher "${G[@]}"
+run gcloud pubsub subscriptions add-iam-policy-binding "$UNDELIVERABLE_SUBSCRIPTION" \
+  --member="serviceAccount:${RUNTIME_SA_EMAIL}" --role=roles/pubsub.subscriber "${G[@]}"
 for role in roles/monitoring.metricWriter roles/logging.logWriter; do
   run gcloud projects add-iam-policy-binding "$PROJECT_ID" --member="serviceAccount:${RUNTIME_SA_EMAIL}" \
     --role="$role" --condition=None --quiet
@@ -154,18 +171,19 @@ run gcloud run services add-iam-policy-binding "$SERVICE" --region="$REGION" \
 SERVICE_URL="$(lookup "https://${SERVICE}-url.run.app" \
   gcloud run services describe "$SERVICE" --region="$REGION" --format='value(status.url)' "${G[@]}")"
 
-step "Push subscription: OIDC, retry policy, dead letters"
+step "Push subscription: OIDC, retry policy, undeliverable messages, no expiry"
 SUBSCRIPTION_SETTINGS=(--push-endpoint="${SERVICE_URL}/pubsub/push"
   --push-auth-service-account="$PUSH_SA_EMAIL" --push-auth-token-audience="$PUSH_AUDIENCE"
   --ack-deadline="$ACK_DEADLINE" --min-retry-delay="$MIN_BACKOFF" --max-retry-delay="$MAX_BACKOFF"
-  --dead-letter-topic="$DEAD_LETTER_TOPIC" --max-delivery-attempts="$MAX_DELIVERY_ATTEMPTS")
+  --dead-letter-topic="$UNDELIVERABLE_TOPIC" --max-delivery-attempts="$MAX_DELIVERY_ATTEMPTS"
+  --message-retention-duration="$MESSAGE_RETENTION" --expiration-period=never)
 if exists gcloud pubsub subscriptions describe "$SUBSCRIPTION" "${G[@]}"; then
   run gcloud pubsub subscriptions update "$SUBSCRIPTION" "${SUBSCRIPTION_SETTINGS[@]}" "${G[@]}"
 else
   run gcloud pubsub subscriptions create "$SUBSCRIPTION" --topic="$TOPIC" "${SUBSCRIPTION_SETTINGS[@]}" "${G[@]}"
 fi
 # The Pub/Sub service agent forwards undeliverable messages and acks them on the source subscription.
-run gcloud pubsub topics add-iam-policy-binding "$DEAD_LETTER_TOPIC" --member="$PUBSUB_AGENT" \
+run gcloud pubsub topics add-iam-policy-binding "$UNDELIVERABLE_TOPIC" --member="$PUBSUB_AGENT" \
   --role=roles/pubsub.publisher "${G[@]}"
 run gcloud pubsub subscriptions add-iam-policy-binding "$SUBSCRIPTION" --member="$PUBSUB_AGENT" \
   --role=roles/pubsub.subscriber "${G[@]}"
@@ -207,5 +225,7 @@ Pixel:        http://${PIXEL_IP}/pixel.png${DOMAIN:+  and  https://${DOMAIN}/pix
 Test hit:     curl -o /dev/null "http://${PIXEL_IP}/pixel.png?user_id=u1&order_id=o1&type=view"
 Rows (a minute later):
               bq query --use_legacy_sql=false 'SELECT * FROM \`${PROJECT_ID}.${DATASET}.${TEMPLATE_TABLE}_*\` ORDER BY event_time DESC LIMIT 10'
-Dead letters: gcloud pubsub subscriptions pull ${DEAD_LETTER_SUBSCRIPTION} --limit=10 --project=${PROJECT_ID}
+Bad rows:     gcloud pubsub subscriptions pull ${BAD_ROWS_SUBSCRIPTION} --limit=10 --project=${PROJECT_ID}
+Undeliverable (replay them once the cause is fixed):
+              gcloud pubsub subscriptions pull ${UNDELIVERABLE_SUBSCRIPTION} --limit=10 --project=${PROJECT_ID}
 EOF

@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
-# Removes what deploy/setup.sh created, in reverse order. The BigQuery dataset (the collected hits), the pixel bucket
-# and the dead letters (topic and subscription) are kept unless DELETE_DATA=true.
+# Removes what deploy/setup.sh created, in reverse order. The data is kept unless DELETE_DATA=true: the BigQuery
+# dataset (the collected hits), the pixel bucket, the bad rows and the undeliverable messages (each a topic and its
+# subscription), and the image repository.
 #
 # Usage: deploy/teardown.sh [--dry-run]
 #   --dry-run  print every command instead of running it ("?" = read-only check, "+" = change)
-# Takes the same variables as deploy/setup.sh (see deploy/common.sh), e.g.:
+# Takes the same variables as deploy/setup.sh (see deploy/common.sh and deploy/settings.env), e.g.:
 #   PROJECT_ID=my-project DELETE_DATA=true deploy/teardown.sh
 # Safe to re-run: each resource is looked up before it is deleted.
 
+# shellcheck disable=SC2153 # TOPIC, SUBSCRIPTION and the other settings come from deploy/settings.env (common.sh)
 set -euo pipefail
 # shellcheck source=deploy/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 parse_args "$@"
 
 G=(--project="$PROJECT_ID")
-DRY_RUN_ASSUMES=present
+DRY_RUN_ASSUMES="${DRY_RUN_ASSUMES:-present}"
 DELETE_DATA="${DELETE_DATA:-false}"
 
 step "Push subscription and log sink (stops the flow first)"
@@ -98,12 +100,16 @@ done
 
 step "Data (DELETE_DATA=${DELETE_DATA})"
 if [[ "$DELETE_DATA" == true ]]; then
-  if exists gcloud pubsub subscriptions describe "$DEAD_LETTER_SUBSCRIPTION" "${G[@]}"; then
-    run gcloud pubsub subscriptions delete "$DEAD_LETTER_SUBSCRIPTION" --quiet "${G[@]}"
-  fi
-  if exists gcloud pubsub topics describe "$DEAD_LETTER_TOPIC" "${G[@]}"; then
-    run gcloud pubsub topics delete "$DEAD_LETTER_TOPIC" --quiet "${G[@]}"
-  fi
+  for subscription in "$BAD_ROWS_SUBSCRIPTION" "$UNDELIVERABLE_SUBSCRIPTION"; do
+    if exists gcloud pubsub subscriptions describe "$subscription" "${G[@]}"; then
+      run gcloud pubsub subscriptions delete "$subscription" --quiet "${G[@]}"
+    fi
+  done
+  for topic in "$BAD_ROWS_TOPIC" "$UNDELIVERABLE_TOPIC"; do
+    if exists gcloud pubsub topics describe "$topic" "${G[@]}"; then
+      run gcloud pubsub topics delete "$topic" --quiet "${G[@]}"
+    fi
+  done
   if exists bq --project_id="$PROJECT_ID" show --dataset "${PROJECT_ID}:${DATASET}"; then
     run bq --project_id="$PROJECT_ID" rm -r -f --dataset "${PROJECT_ID}:${DATASET}"
   fi
@@ -114,6 +120,8 @@ if [[ "$DELETE_DATA" == true ]]; then
     run gcloud artifacts repositories delete "$REPOSITORY" --location="$REGION" --quiet "${G[@]}"
   fi
 else
-  echo "kept: dataset ${PROJECT_ID}:${DATASET}, bucket gs://${BUCKET}, dead letters ${DEAD_LETTER_TOPIC}/${DEAD_LETTER_SUBSCRIPTION}," \
+  echo "kept: dataset ${PROJECT_ID}:${DATASET}, bucket gs://${BUCKET}," \
+    "bad rows ${BAD_ROWS_TOPIC}/${BAD_ROWS_SUBSCRIPTION}," \
+    "undeliverable messages ${UNDELIVERABLE_TOPIC}/${UNDELIVERABLE_SUBSCRIPTION} (replay them first: deploy/replay.sh)," \
     "repository ${REPOSITORY} (DELETE_DATA=true removes them)"
 fi

@@ -6,10 +6,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
+import dev.pixelpipeline.support.DeploySettings;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,6 +31,9 @@ class DeployScriptTests {
 
 	private static final Map<String, String> ENV = Map.of("PROJECT_ID", "demo-project", "PROJECT_NUMBER", "4242",
 			"REGION", "europe-west4", "URL_MAP", "demo-map", "DOMAIN", "track.example.com", "SERVICE", "demo-service");
+
+	/** Names deploy/settings.env sets: a value in the calling environment would win. */
+	private static final Set<String> SETTINGS = DeploySettings.load().keySet();
 
 	@TempDir
 	Path temp;
@@ -46,7 +55,10 @@ class DeployScriptTests {
 				"gcloud compute ssl-certificates create pixel-cert",
 				"gcloud compute target-https-proxies create pixel-https-proxy",
 				"gcloud compute forwarding-rules create pixel-https", "gcloud pubsub topics create pixel-lb-logs",
-				"gcloud pubsub topics create pixel-dead-letter", "gcloud logging sinks create pixel-lb-logs",
+				"gcloud pubsub topics create pixel-bad-rows", "gcloud pubsub topics create pixel-undeliverable",
+				"gcloud pubsub subscriptions create pixel-bad-rows --topic=pixel-bad-rows",
+				"gcloud pubsub subscriptions create pixel-undeliverable --topic=pixel-undeliverable",
+				"gcloud logging sinks create pixel-lb-logs",
 				"gcloud pubsub topics add-iam-policy-binding pixel-lb-logs", "mk --dataset",
 				"mk --table '--description=Template of the pixel tables (insertAll templateSuffix)'",
 				"gcloud iam service-accounts create pixel-pipeline-run",
@@ -54,6 +66,7 @@ class DeployScriptTests {
 				"gcloud builds submit", "gcloud run services replace",
 				"gcloud run services add-iam-policy-binding demo-service",
 				"gcloud pubsub subscriptions create pixel-pipeline-push --topic=pixel-lb-logs",
+				"gcloud pubsub topics add-iam-policy-binding pixel-undeliverable --member=serviceAccount:service-4242@",
 				"gcloud pubsub subscriptions add-iam-policy-binding pixel-pipeline-push",
 				"gcloud monitoring dashboards create", "gcloud alpha monitoring policies create");
 
@@ -65,20 +78,35 @@ class DeployScriptTests {
 				"--push-endpoint=https://demo-service-url.run.app/pubsub/push",
 				"--push-auth-service-account=pixel-pipeline-push@demo-project.iam.gserviceaccount.com",
 				"--push-auth-token-audience=demo-service-push", "--ack-deadline=30", "--min-retry-delay=10s",
-				"--max-retry-delay=600s", "--dead-letter-topic=pixel-dead-letter", "--max-delivery-attempts=10");
+				"--max-retry-delay=600s", "--dead-letter-topic=pixel-undeliverable", "--max-delivery-attempts=10",
+				"--message-retention-duration=7d", "--expiration-period=never");
+		assertThat(changes).as("bad rows and undeliverable messages are kept apart, 31 days, and never expire")
+			.contains(
+					"gcloud pubsub subscriptions create pixel-bad-rows --topic=pixel-bad-rows --expiration-period=never --message-retention-duration=31d --ack-deadline=30 --project=demo-project",
+					"gcloud pubsub subscriptions create pixel-undeliverable --topic=pixel-undeliverable --expiration-period=never --message-retention-duration=31d --ack-deadline=30 --project=demo-project");
+		assertThat(changes.stream().filter((line) -> line.contains("gcloud pubsub subscriptions create")))
+			.as("every subscription setup creates never expires")
+			.hasSize(3)
+			.allMatch((line) -> line.contains(" --expiration-period=never "));
 		assertThat(line(changes, "mk --table")).endsWith("demo-project:pixel_tracking.pixel "
 				+ Paths.get("").toAbsolutePath().resolve("src/main/resources/bigquery/pixel-template-schema.json"));
 		assertThat(changes).contains(
 				"gcloud projects add-iam-policy-binding demo-project --member=serviceAccount:pixel-pipeline-run@demo-project.iam.gserviceaccount.com --role=roles/monitoring.metricWriter --condition=None --quiet",
 				"gcloud projects add-iam-policy-binding demo-project --member=serviceAccount:pixel-pipeline-run@demo-project.iam.gserviceaccount.com --role=roles/logging.logWriter --condition=None --quiet",
-				"gcloud pubsub topics add-iam-policy-binding pixel-dead-letter --member=serviceAccount:pixel-pipeline-run@demo-project.iam.gserviceaccount.com --role=roles/pubsub.publisher --project=demo-project",
-				"gcloud pubsub topics add-iam-policy-binding pixel-dead-letter --member=serviceAccount:service-4242@gcp-sa-pubsub.iam.gserviceaccount.com --role=roles/pubsub.publisher --project=demo-project",
+				"gcloud pubsub topics add-iam-policy-binding pixel-bad-rows --member=serviceAccount:pixel-pipeline-run@demo-project.iam.gserviceaccount.com --role=roles/pubsub.publisher --project=demo-project",
+				"gcloud pubsub subscriptions add-iam-policy-binding pixel-undeliverable --member=serviceAccount:pixel-pipeline-run@demo-project.iam.gserviceaccount.com --role=roles/pubsub.subscriber --project=demo-project",
+				"gcloud pubsub topics add-iam-policy-binding pixel-undeliverable --member=serviceAccount:service-4242@gcp-sa-pubsub.iam.gserviceaccount.com --role=roles/pubsub.publisher --project=demo-project",
 				"gcloud pubsub subscriptions add-iam-policy-binding pixel-pipeline-push --member=serviceAccount:service-4242@gcp-sa-pubsub.iam.gserviceaccount.com --role=roles/pubsub.subscriber --project=demo-project",
 				"gcloud run services add-iam-policy-binding demo-service --region=europe-west4 --member=serviceAccount:pixel-pipeline-push@demo-project.iam.gserviceaccount.com --role=roles/run.invoker --project=demo-project");
 		assertThat(changes).as("the push identity gets no data access")
 			.noneMatch((line) -> line.contains("pixel-pipeline-push@") && line.contains("bigquery"));
 		assertThat(changes).as("no project-wide editor or owner role")
 			.noneMatch((line) -> line.contains("roles/editor") || line.contains("roles/owner"));
+		assertThat(changes).as("the service publishes bad rows only; undeliverable messages come from Pub/Sub itself")
+			.noneMatch((line) -> line.contains("topics add-iam-policy-binding pixel-undeliverable")
+					&& line.contains("pixel-pipeline-run@"))
+			.noneMatch((line) -> line.contains("topics add-iam-policy-binding pixel-bad-rows")
+					&& line.contains("gcp-sa-pubsub"));
 
 		// Every create is preceded by its read-only check, so a re-run changes nothing
 		// that exists.
@@ -97,10 +125,30 @@ class DeployScriptTests {
 			.contains("image: europe-west4-docker.pkg.dev/demo-project/pixel/pixel-pipeline:latest",
 					"serviceAccountName: pixel-pipeline-run@demo-project.iam.gserviceaccount.com",
 					"run.googleapis.com/custom-audiences: '[\"demo-service-push\"]'",
-					"value: projects/demo-project/topics/pixel-dead-letter", "containerConcurrency: 80",
+					"value: projects/demo-project/topics/pixel-bad-rows", "containerConcurrency: 80",
 					"timeoutSeconds: 60", "name: demo-service", "value: \"_{user_id}_{date}\"")
 			.containsPattern("name: GOOGLE_CLOUD_PROJECT\\n#\\s+value: demo-project\\n")
+			.containsPattern("name: PIPELINE_PUSH_DEADLINE\\n#\\s+value: 9s\\n")
 			.doesNotContainPattern("\\$\\{[A-Z_]+\\}");
+	}
+
+	@Test
+	void setupReRunBringsExistingSubscriptionsToTheSameSettingsWithoutExpiry() throws Exception {
+		Result result = run(List.of("deploy/setup.sh", "--dry-run"), Map.of("DRY_RUN_ASSUMES", "present"));
+		assertThat(result.exitCode()).as(result.output()).isZero();
+		List<String> changes = result.changes();
+		assertThat(changes).noneMatch((line) -> line.contains(" create "));
+		List<String> updates = changes.stream()
+			.filter((line) -> line.startsWith("gcloud pubsub subscriptions update "))
+			.toList();
+		assertThat(updates).as("push, bad-rows and undeliverable subscriptions updated")
+			.hasSize(3)
+			.allMatch((line) -> line.contains(" --expiration-period=never "));
+		assertThat(line(updates, "update pixel-pipeline-push ")).contains("--ack-deadline=30",
+				"--dead-letter-topic=pixel-undeliverable", "--max-delivery-attempts=10", "--min-retry-delay=10s",
+				"--max-retry-delay=600s", "--message-retention-duration=7d");
+		assertThat(line(updates, "update pixel-bad-rows ")).contains("--message-retention-duration=31d");
+		assertThat(line(updates, "update pixel-undeliverable ")).contains("--message-retention-duration=31d");
 	}
 
 	@Test
@@ -145,12 +193,177 @@ class DeployScriptTests {
 			.contains("gcloud alpha monitoring policies delete policy-named-pixel-lag --quiet --project=demo-project",
 					"gcloud monitoring dashboards delete dashboard-named-pixel-pipeline --quiet --project=demo-project");
 		assertThat(changes).noneMatch((line) -> line.contains("bq") && line.contains(" rm "))
-			.noneMatch((line) -> line.contains("gcloud storage rm"));
+			.noneMatch((line) -> line.contains("gcloud storage rm"))
+			.as("bad rows and undeliverable messages are data: kept")
+			.noneMatch((line) -> line.contains("pixel-bad-rows") || line.contains("pixel-undeliverable"));
+		assertThat(result.output()).contains("bad rows pixel-bad-rows/pixel-bad-rows",
+				"undeliverable messages pixel-undeliverable/pixel-undeliverable");
 
 		Result all = run(List.of("deploy/teardown.sh", "--dry-run"), Map.of("DELETE_DATA", "true"));
 		assertThat(all.changes()).contains(
 				"bq --project_id=demo-project rm -r -f --dataset demo-project:pixel_tracking",
-				"gcloud storage rm --recursive gs://demo-project-pixel --project=demo-project");
+				"gcloud storage rm --recursive gs://demo-project-pixel --project=demo-project",
+				"gcloud pubsub subscriptions delete pixel-bad-rows --quiet --project=demo-project",
+				"gcloud pubsub subscriptions delete pixel-undeliverable --quiet --project=demo-project",
+				"gcloud pubsub topics delete pixel-bad-rows --quiet --project=demo-project",
+				"gcloud pubsub topics delete pixel-undeliverable --quiet --project=demo-project");
+	}
+
+	/**
+	 * Each distinct Pub/Sub command of setup (first run and re-run) and teardown goes
+	 * through the installed gcloud's own argument parser: with no account configured, a
+	 * command whose flags parse stops at "no active account" (exit 1); a flag or value
+	 * gcloud does not accept stops it earlier (exit 2, "unrecognized arguments",
+	 * "argument --x: ..."). Nothing reaches Google: an empty configuration, no metadata
+	 * server, and the Pub/Sub endpoint pointed at a closed local port.
+	 */
+	@Test
+	void everyPubSubCommandPassesGcloudsParser() throws Exception {
+		Assumptions.assumeTrue(onPath("gcloud"),
+				"gcloud is not installed (https://cloud.google.com/sdk/docs/install): the Pub/Sub commands of the"
+						+ " deploy scripts are not checked against its parser");
+		Map<String, List<String>> byShape = new LinkedHashMap<>();
+		for (Result result : List.of(run(List.of("deploy/setup.sh", "--dry-run"), Map.of()),
+				run(List.of("deploy/setup.sh", "--dry-run"), Map.of("DRY_RUN_ASSUMES", "present")),
+				run(List.of("deploy/teardown.sh", "--dry-run"), Map.of("DELETE_DATA", "true")))) {
+			assertThat(result.exitCode()).as(result.output()).isZero();
+			for (String line : result.changes()) {
+				if (line.startsWith("gcloud pubsub ")) {
+					List<String> argv = shellWords(line);
+					byShape.putIfAbsent(shape(argv), argv);
+				}
+			}
+		}
+		assertThat(byShape.keySet()).as("distinct Pub/Sub commands")
+			.contains("gcloud pubsub subscriptions create --ack-deadline --dead-letter-topic --expiration-period"
+					+ " --max-delivery-attempts --max-retry-delay --message-retention-duration --min-retry-delay"
+					+ " --project --push-auth-service-account --push-auth-token-audience --push-endpoint --topic")
+			.anyMatch((shape) -> shape.startsWith("gcloud pubsub subscriptions update ")
+					&& shape.contains("--push-endpoint") && shape.contains("--expiration-period"));
+
+		Path config = Files.createDirectories(this.temp.resolve("gcloud-config"));
+		ExecutorService pool = Executors.newFixedThreadPool(2);
+		try {
+			List<Future<String>> verdicts = new ArrayList<>();
+			for (List<String> argv : byShape.values()) {
+				verdicts.add(pool.submit(() -> gcloudParseProblem(argv, config)));
+			}
+			List<String> problems = new ArrayList<>();
+			for (Future<String> verdict : verdicts) {
+				String problem = verdict.get(2, TimeUnit.MINUTES);
+				if (problem != null) {
+					problems.add(problem);
+				}
+			}
+			assertThat(problems).as("Pub/Sub commands gcloud %s refuses", gcloudVersion(config)).isEmpty();
+		}
+		finally {
+			pool.shutdownNow();
+		}
+	}
+
+	private static String gcloudParseProblem(List<String> argv, Path config) throws Exception {
+		Result result = gcloud(argv, config);
+		if (result.exitCode() == 1 && result.output().contains("do not currently have an active account")) {
+			return null;
+		}
+		String error = result.output().strip().replaceFirst("(?s)\\s*Usage: .*", "");
+		return String.join(" ", argv) + "\n  -> exit " + result.exitCode() + ": " + error;
+	}
+
+	private static String gcloudVersion(Path config) throws Exception {
+		return gcloud(List.of("gcloud", "version"), config).lines().get(0);
+	}
+
+	/**
+	 * gcloud with an empty configuration of its own: no account, no project, no prompts.
+	 */
+	private static Result gcloud(List<String> argv, Path config) throws Exception {
+		ProcessBuilder builder = new ProcessBuilder(argv).redirectErrorStream(true)
+			.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+		Map<String, String> environment = builder.environment();
+		environment.keySet()
+			.removeIf((name) -> name.startsWith("CLOUDSDK_") || name.startsWith("GOOGLE_") || name.startsWith("GCE_"));
+		environment.put("CLOUDSDK_CONFIG", config.toString());
+		environment.put("CLOUDSDK_CORE_DISABLE_PROMPTS", "1");
+		environment.put("CLOUDSDK_CORE_CHECK_GCE_METADATA", "false");
+		environment.put("CLOUDSDK_CORE_DISABLE_USAGE_REPORTING", "true");
+		environment.put("CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK", "true");
+		environment.put("CLOUDSDK_API_ENDPOINT_OVERRIDES_PUBSUB", "http://127.0.0.1:9/");
+		Process process = builder.start();
+		byte[] output = process.getInputStream().readAllBytes();
+		assertThat(process.waitFor(2, TimeUnit.MINUTES)).as("%s finishes", argv).isTrue();
+		return new Result(process.exitValue(), new String(output, StandardCharsets.UTF_8));
+	}
+
+	/** The command words and the names of its flags, without resource names or values. */
+	private static String shape(List<String> argv) {
+		List<String> words = new ArrayList<>();
+		List<String> flags = new ArrayList<>();
+		for (String argument : argv) {
+			if (argument.startsWith("--")) {
+				flags.add(argument.replaceFirst("=.*", ""));
+			}
+			else if (flags.isEmpty() && words.size() < 4) {
+				words.add(argument);
+			}
+		}
+		flags.sort(null);
+		words.addAll(flags);
+		return String.join(" ", words);
+	}
+
+	/**
+	 * Splits a printed command back into its arguments: the scripts print bare words, and
+	 * single-quote any other word (a quote inside as {@code '\''}).
+	 */
+	static List<String> shellWords(String line) {
+		List<String> words = new ArrayList<>();
+		StringBuilder word = new StringBuilder();
+		boolean inWord = false;
+		boolean quoted = false;
+		for (int i = 0; i < line.length(); i++) {
+			char c = line.charAt(i);
+			if (quoted) {
+				if (c == '\'') {
+					quoted = false;
+				}
+				else {
+					word.append(c);
+				}
+			}
+			else if (c == '\'') {
+				quoted = true;
+				inWord = true;
+			}
+			else if (c == '\\' && i + 1 < line.length()) {
+				word.append(line.charAt(++i));
+				inWord = true;
+			}
+			else if (c == ' ') {
+				if (inWord) {
+					words.add(word.toString());
+					word.setLength(0);
+					inWord = false;
+				}
+			}
+			else {
+				word.append(c);
+				inWord = true;
+			}
+		}
+		assertThat(quoted).as("unbalanced quote in %s", line).isFalse();
+		if (inWord) {
+			words.add(word.toString());
+		}
+		return words;
+	}
+
+	@Test
+	void printedCommandsSplitBackIntoTheirArguments() {
+		assertThat(shellWords("gcloud logging sinks create s '--log-filter=a=\"b c\" AND it'\\''s' --project=p"))
+			.containsExactly("gcloud", "logging", "sinks", "create", "s", "--log-filter=a=\"b c\" AND it's",
+					"--project=p");
 	}
 
 	@Test
@@ -226,9 +439,9 @@ class DeployScriptTests {
 		Map<String, String> environment = builder.environment();
 		environment.keySet()
 			.removeIf((name) -> List
-				.of("BUCKET", "DATASET", "TOPIC", "IMAGE", "SUBSCRIPTION", "MONITORING_DIR", "DELETE_DATA",
-						"BUILD_IMAGE", "SCHEMA_FILE")
-				.contains(name));
+				.of("BUCKET", "DATASET", "IMAGE", "MONITORING_DIR", "DELETE_DATA", "BUILD_IMAGE", "SCHEMA_FILE",
+						"DRY_RUN_ASSUMES", "PUSH_AUDIENCE", "TABLE_SUFFIX")
+				.contains(name) || SETTINGS.contains(name));
 		environment.putAll(ENV);
 		environment.put("MONITORING_DIR", this.temp.resolve("no-monitoring").toString());
 		environment.putAll(extraEnv);
