@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import dev.pixelpipeline.config.PipelineProperties;
@@ -139,20 +141,14 @@ class DeploySettingsTests {
 
 	@Test
 	void cloudRunManifestTakesEachSettingFromTheFile() {
-		Map<String, Object> service = cloudRun(Map.of());
-		assertThat(containerSpec(service)).containsEntry("containerConcurrency", number("CONTAINER_CONCURRENCY"))
-			.containsEntry("timeoutSeconds", number("REQUEST_TIMEOUT"));
-		assertThat(env(service))
-			.containsEntry("PIPELINE_DEADLETTER_TOPIC", "projects/demo-project/topics/" + setting("BAD_ROWS_TOPIC"))
-			.containsEntry("PIPELINE_PUSH_DEADLINE", setting("PUSH_DEADLINE"));
-
+		assertThat(cloudRunSettings(Map.of())).as("deploy/cloud-run.yaml as setup.sh renders it")
+			.containsExactly(number("CONTAINER_CONCURRENCY"), number("REQUEST_TIMEOUT"),
+					"projects/demo-project/topics/" + setting("BAD_ROWS_TOPIC"), setting("PUSH_DEADLINE"));
 		// Changed settings reach the manifest: no value is written there by hand.
-		Map<String, Object> changed = cloudRun(Map.of("CONTAINER_CONCURRENCY", "7", "REQUEST_TIMEOUT", "59",
-				"BAD_ROWS_TOPIC", "other-bad-rows", "PUSH_DEADLINE", "8s"));
-		assertThat(containerSpec(changed)).containsEntry("containerConcurrency", 7).containsEntry("timeoutSeconds", 59);
-		assertThat(env(changed))
-			.containsEntry("PIPELINE_DEADLETTER_TOPIC", "projects/demo-project/topics/other-bad-rows")
-			.containsEntry("PIPELINE_PUSH_DEADLINE", "8s");
+		assertThat(cloudRunSettings(Map.of("CONTAINER_CONCURRENCY", "7", "REQUEST_TIMEOUT", "59", "BAD_ROWS_TOPIC",
+				"other-bad-rows", "PUSH_DEADLINE", "8s")))
+			.as("deploy/cloud-run.yaml rendered with other settings")
+			.containsExactly(7, 59, "projects/demo-project/topics/other-bad-rows", "8s");
 	}
 
 	@Test
@@ -165,16 +161,21 @@ class DeploySettingsTests {
 		assertThat(changed).as("every setting changed")
 			.allSatisfy((key, value) -> assertThat(value).as(key).isNotEqualTo(SETTINGS.get(key)));
 		String output = dryRun(changed);
-		assertThat(output).contains(
-				"gcloud pubsub subscriptions create pixel-pipeline-push-changed" + " --topic=pixel-lb-logs-changed",
-				"--ack-deadline=31 --min-retry-delay=11s --max-retry-delay=599s"
-						+ " --dead-letter-topic=pixel-undeliverable-changed --max-delivery-attempts=11"
-						+ " --message-retention-duration=6d --expiration-period=never",
-				"gcloud pubsub subscriptions create pixel-bad-rows-changed --topic=pixel-bad-rows-changed"
-						+ " --expiration-period=never --message-retention-duration=30d --ack-deadline=31",
-				"gcloud pubsub subscriptions create pixel-undeliverable-changed --topic=pixel-undeliverable-changed",
-				"containerConcurrency: 81", "timeoutSeconds: 61", "value: 8s",
-				"value: projects/demo-project/topics/pixel-bad-rows-changed");
+		String relevant = output.lines()
+			.filter((line) -> line.contains("pubsub") || line.contains("containerConcurrency:")
+					|| line.contains("timeoutSeconds:") || line.contains("value: "))
+			.collect(Collectors.joining("\n"));
+		assertThat(relevant).as("setup.sh --dry-run with every setting changed")
+			.contains(
+					"gcloud pubsub subscriptions create pixel-pipeline-push-changed" + " --topic=pixel-lb-logs-changed",
+					"--ack-deadline=31 --min-retry-delay=11s --max-retry-delay=599s"
+							+ " --dead-letter-topic=pixel-undeliverable-changed --max-delivery-attempts=11"
+							+ " --message-retention-duration=6d --expiration-period=never",
+					"gcloud pubsub subscriptions create pixel-bad-rows-changed --topic=pixel-bad-rows-changed"
+							+ " --expiration-period=never --message-retention-duration=30d --ack-deadline=31",
+					"gcloud pubsub subscriptions create pixel-undeliverable-changed --topic=pixel-undeliverable-changed",
+					"containerConcurrency: 81", "timeoutSeconds: 61", "value: 8s",
+					"value: projects/demo-project/topics/pixel-bad-rows-changed");
 		List<String> names = new ArrayList<>();
 		for (Pattern pattern : Stream.concat(TOPIC_NAMES.stream(), SUBSCRIPTION_NAMES.stream()).toList()) {
 			pattern.matcher(output).results().forEach((match) -> names.add(match.group(1)));
@@ -202,21 +203,28 @@ class DeploySettingsTests {
 		// The subscription settings table: `--flag` / `--flag` | `value` / `value`.
 		Matcher row = Pattern.compile("(?m)^\\| (`--[a-z-]+`(?: / `--[a-z-]+`)*) \\| (`[^`|]+`(?: / `[^`|]+`)*) \\|")
 			.matcher(readme);
-		Map<String, String> table = new LinkedHashMap<>();
-		while (row.find()) {
-			String[] flags = row.group(1).replace("`", "").split(" / ");
-			String[] values = row.group(2).replace("`", "").split(" / ");
-			for (int i = 0; i < flags.length && i < values.length; i++) {
-				table.put(flags[i], values[i]);
-			}
-		}
 		Map<String, String> expected = new LinkedHashMap<>();
 		FLAG_SETTINGS.forEach((flag, key) -> expected.put(flag, setting(key)));
 		expected.put("--message-retention-duration", setting("MESSAGE_RETENTION"));
 		expected.put("--expiration-period", "never");
 		expected.remove("--concurrency");
 		expected.remove("--timeout");
-		assertThat(table).as("the README's subscription settings table").containsAllEntriesOf(expected);
+		Set<String> rows = new HashSet<>();
+		while (row.find()) {
+			String[] flags = row.group(1).replace("`", "").split(" / ");
+			String[] values = row.group(2).replace("`", "").split(" / ");
+			for (int i = 0; i < flags.length && i < values.length; i++) {
+				rows.add(flags[i]);
+				if (expected.containsKey(flags[i]) && !expected.get(flags[i]).equals(values[i])) {
+					problems.add(at("README.md", readme, row.start(), "settings table: " + flags[i] + " " + values[i]
+							+ ", but setup.sh uses " + expected.get(flags[i])));
+				}
+			}
+		}
+		expected.keySet()
+			.stream()
+			.filter((flag) -> !rows.contains(flag))
+			.forEach((flag) -> problems.add("README.md: the subscription settings table has no row for " + flag));
 
 		// Every manual subscription command keeps its subscription forever and parks
 		// undeliverable messages where setup.sh does.
@@ -255,13 +263,13 @@ class DeploySettingsTests {
 		for (Path file : files) {
 			problems.addAll(drift(file.toString(), Files.readString(file, StandardCharsets.UTF_8)));
 		}
+		assertThat(problems).as("files that disagree with deploy/settings.env").isEmpty();
 		String values = Files.readString(Path.of("helm/pixel-pipeline/values.yaml"));
 		assertThat(values).as("the chart's examples")
 			.contains("topics/" + setting("BAD_ROWS_TOPIC"), "subscriptions/" + setting("PULL_SUBSCRIPTION"));
 		String backlog = Files.readString(Path.of("deploy/monitoring/alerts/dead-letter-backlog.json"));
 		assertThat(backlog).as("the backlog alert watches the undeliverable subscription")
 			.contains("subscription_id=\\\"" + setting("UNDELIVERABLE_SUBSCRIPTION") + "\\\"");
-		assertThat(problems).as("files that disagree with deploy/settings.env").isEmpty();
 	}
 
 	@Test
@@ -398,6 +406,17 @@ class DeploySettingsTests {
 		Map<String, String> variables = new HashMap<>(changed);
 		variables.put("PROJECT_ID", "demo-project");
 		return new Yaml().load(DeploySettings.render(Path.of("deploy/cloud-run.yaml"), variables));
+	}
+
+	/**
+	 * containerConcurrency, timeoutSeconds, PIPELINE_DEADLETTER_TOPIC and
+	 * PIPELINE_PUSH_DEADLINE of the rendered manifest.
+	 */
+	private static List<Object> cloudRunSettings(Map<String, String> changed) {
+		Map<String, Object> service = cloudRun(changed);
+		Map<String, String> env = env(service);
+		return List.of(containerSpec(service).get("containerConcurrency"), containerSpec(service).get("timeoutSeconds"),
+				env.get("PIPELINE_DEADLETTER_TOPIC"), env.get("PIPELINE_PUSH_DEADLINE"));
 	}
 
 	@SuppressWarnings("unchecked")
