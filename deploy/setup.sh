@@ -82,7 +82,8 @@ done
 # existing one to the same settings.
 keep_subscription() {
   local subscription="$1" topic="$2"
-  local settings=(--expiration-period=never --message-retention-duration="$PARKED_RETENTION" --ack-deadline="$ACK_DEADLINE")
+  local settings=(--expiration-period=never --message-retention-duration="$PARKED_RETENTION"
+    --ack-deadline="$ACK_DEADLINE")
   if exists gcloud pubsub subscriptions describe "$subscription" "${G[@]}"; then
     run gcloud pubsub subscriptions update "$subscription" "${settings[@]}" "${G[@]}"
   else

@@ -122,6 +122,7 @@ if [[ "$DELETE_DATA" == true ]]; then
 else
   echo "kept: dataset ${PROJECT_ID}:${DATASET}, bucket gs://${BUCKET}," \
     "bad rows ${BAD_ROWS_TOPIC}/${BAD_ROWS_SUBSCRIPTION}," \
-    "undeliverable messages ${UNDELIVERABLE_TOPIC}/${UNDELIVERABLE_SUBSCRIPTION} (replay them first: deploy/replay.sh)," \
+    "undeliverable messages ${UNDELIVERABLE_TOPIC}/${UNDELIVERABLE_SUBSCRIPTION}" \
+    "(replay them first: deploy/replay.sh)," \
     "repository ${REPOSITORY} (DELETE_DATA=true removes them)"
 fi
