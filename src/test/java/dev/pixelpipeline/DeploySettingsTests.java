@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -166,8 +167,7 @@ class DeploySettingsTests {
 					|| line.contains("timeoutSeconds:") || line.contains("value: "))
 			.collect(Collectors.joining("\n"));
 		assertThat(relevant).as("setup.sh --dry-run with every setting changed")
-			.contains(
-					"gcloud pubsub subscriptions create pixel-pipeline-push-changed" + " --topic=pixel-lb-logs-changed",
+			.contains("gcloud pubsub subscriptions create pixel-pipeline-push-changed --topic=pixel-lb-logs-changed",
 					"--ack-deadline=31 --min-retry-delay=11s --max-retry-delay=599s"
 							+ " --dead-letter-topic=pixel-undeliverable-changed --max-delivery-attempts=11"
 							+ " --message-retention-duration=6d --expiration-period=never",
@@ -231,16 +231,15 @@ class DeploySettingsTests {
 		Matcher create = Pattern.compile("gcloud pubsub subscriptions create").matcher(readme);
 		int commands = 0;
 		while (create.find()) {
-			String command = command(readme, create.start());
+			String command = command(readme, create.start()).replaceAll("\\s+", " ");
 			commands++;
 			if (!command.contains("--expiration-period=never")) {
 				problems.add(at("README.md", readme, create.start(),
-						"subscription without --expiration-period=never: " + command.replaceAll("\\s+", " ")));
+						"subscription without --expiration-period=never: " + command));
 			}
 			if (command.contains("--topic=" + setting("TOPIC") + " ") && !command.contains("--dead-letter-topic=")) {
 				problems.add(at("README.md", readme, create.start(),
-						"subscription on the log topic without a dead-letter topic: "
-								+ command.replaceAll("\\s+", " ")));
+						"subscription on the log topic without a dead-letter topic: " + command));
 			}
 		}
 		assertThat(commands).as("subscription commands in the README").isPositive();
@@ -340,7 +339,7 @@ class DeploySettingsTests {
 	}
 
 	private static void expect(List<String> problems, String readme, String regex, String key,
-			java.util.function.Function<String, String> asWritten) {
+			Function<String, String> asWritten) {
 		Matcher matcher = Pattern.compile(regex).matcher(readme);
 		int found = 0;
 		while (matcher.find()) {
