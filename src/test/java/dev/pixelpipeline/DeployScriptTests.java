@@ -10,12 +10,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import dev.pixelpipeline.support.DeploySettings;
+import dev.pixelpipeline.support.GcloudParser;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -219,7 +217,7 @@ class DeployScriptTests {
 	 */
 	@Test
 	void everyPubSubCommandPassesGcloudsParser() throws Exception {
-		Assumptions.assumeTrue(onPath("gcloud"),
+		Assumptions.assumeTrue(GcloudParser.installed(),
 				"gcloud is not installed (https://cloud.google.com/sdk/docs/install): the Pub/Sub commands of the"
 						+ " deploy scripts are not checked against its parser");
 		Map<String, List<String>> byShape = new LinkedHashMap<>();
@@ -229,7 +227,7 @@ class DeployScriptTests {
 			assertThat(result.exitCode()).as(result.output()).isZero();
 			for (String line : result.changes()) {
 				if (line.startsWith("gcloud pubsub ")) {
-					List<String> argv = shellWords(line);
+					List<String> argv = GcloudParser.shellWords(line);
 					byShape.putIfAbsent(shape(argv), argv);
 				}
 			}
@@ -241,59 +239,8 @@ class DeployScriptTests {
 			.anyMatch((shape) -> shape.startsWith("gcloud pubsub subscriptions update ")
 					&& shape.contains("--push-endpoint") && shape.contains("--expiration-period"));
 
-		Path config = Files.createDirectories(this.temp.resolve("gcloud-config"));
-		ExecutorService pool = Executors.newFixedThreadPool(2);
-		try {
-			List<Future<String>> verdicts = new ArrayList<>();
-			for (List<String> argv : byShape.values()) {
-				verdicts.add(pool.submit(() -> gcloudParseProblem(argv, config)));
-			}
-			List<String> problems = new ArrayList<>();
-			for (Future<String> verdict : verdicts) {
-				String problem = verdict.get(2, TimeUnit.MINUTES);
-				if (problem != null) {
-					problems.add(problem);
-				}
-			}
-			assertThat(problems).as("Pub/Sub commands gcloud %s refuses", gcloudVersion(config)).isEmpty();
-		}
-		finally {
-			pool.shutdownNow();
-		}
-	}
-
-	private static String gcloudParseProblem(List<String> argv, Path config) throws Exception {
-		Result result = gcloud(argv, config);
-		if (result.exitCode() == 1 && result.output().contains("do not currently have an active account")) {
-			return null;
-		}
-		String error = result.output().strip().replaceFirst("(?s)\\s*Usage: .*", "");
-		return String.join(" ", argv) + "\n  -> exit " + result.exitCode() + ": " + error;
-	}
-
-	private static String gcloudVersion(Path config) throws Exception {
-		return gcloud(List.of("gcloud", "version"), config).lines().get(0);
-	}
-
-	/**
-	 * gcloud with an empty configuration of its own: no account, no project, no prompts.
-	 */
-	private static Result gcloud(List<String> argv, Path config) throws Exception {
-		ProcessBuilder builder = new ProcessBuilder(argv).redirectErrorStream(true)
-			.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-		Map<String, String> environment = builder.environment();
-		environment.keySet()
-			.removeIf((name) -> name.startsWith("CLOUDSDK_") || name.startsWith("GOOGLE_") || name.startsWith("GCE_"));
-		environment.put("CLOUDSDK_CONFIG", config.toString());
-		environment.put("CLOUDSDK_CORE_DISABLE_PROMPTS", "1");
-		environment.put("CLOUDSDK_CORE_CHECK_GCE_METADATA", "false");
-		environment.put("CLOUDSDK_CORE_DISABLE_USAGE_REPORTING", "true");
-		environment.put("CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK", "true");
-		environment.put("CLOUDSDK_API_ENDPOINT_OVERRIDES_PUBSUB", "http://127.0.0.1:9/");
-		Process process = builder.start();
-		byte[] output = process.getInputStream().readAllBytes();
-		assertThat(process.waitFor(2, TimeUnit.MINUTES)).as("%s finishes", argv).isTrue();
-		return new Result(process.exitValue(), new String(output, StandardCharsets.UTF_8));
+		GcloudParser gcloud = new GcloudParser(Files.createDirectories(this.temp.resolve("gcloud-config")));
+		assertThat(gcloud.refusals(byShape.values())).as("Pub/Sub commands %s refuses", gcloud.version()).isEmpty();
 	}
 
 	/** The command words and the names of its flags, without resource names or values. */
@@ -313,55 +260,10 @@ class DeployScriptTests {
 		return String.join(" ", words);
 	}
 
-	/**
-	 * Splits a printed command back into its arguments: the scripts print bare words, and
-	 * single-quote any other word (a quote inside as {@code '\''}).
-	 */
-	static List<String> shellWords(String line) {
-		List<String> words = new ArrayList<>();
-		StringBuilder word = new StringBuilder();
-		boolean inWord = false;
-		boolean quoted = false;
-		for (int i = 0; i < line.length(); i++) {
-			char c = line.charAt(i);
-			if (quoted) {
-				if (c == '\'') {
-					quoted = false;
-				}
-				else {
-					word.append(c);
-				}
-			}
-			else if (c == '\'') {
-				quoted = true;
-				inWord = true;
-			}
-			else if (c == '\\' && i + 1 < line.length()) {
-				word.append(line.charAt(++i));
-				inWord = true;
-			}
-			else if (c == ' ') {
-				if (inWord) {
-					words.add(word.toString());
-					word.setLength(0);
-					inWord = false;
-				}
-			}
-			else {
-				word.append(c);
-				inWord = true;
-			}
-		}
-		assertThat(quoted).as("unbalanced quote in %s", line).isFalse();
-		if (inWord) {
-			words.add(word.toString());
-		}
-		return words;
-	}
-
 	@Test
 	void printedCommandsSplitBackIntoTheirArguments() {
-		assertThat(shellWords("gcloud logging sinks create s '--log-filter=a=\"b c\" AND it'\\''s' --project=p"))
+		assertThat(GcloudParser
+			.shellWords("gcloud logging sinks create s '--log-filter=a=\"b c\" AND it'\\''s' --project=p"))
 			.containsExactly("gcloud", "logging", "sinks", "create", "s", "--log-filter=a=\"b c\" AND it's",
 					"--project=p");
 	}

@@ -21,7 +21,10 @@ import java.util.stream.Stream;
 
 import dev.pixelpipeline.config.PipelineProperties;
 import dev.pixelpipeline.support.DeploySettings;
+import dev.pixelpipeline.support.GcloudParser;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.Yaml;
 
 import org.springframework.boot.context.properties.bind.Binder;
@@ -248,6 +251,27 @@ class DeploySettingsTests {
 			assertThat(readme).as("the README names %s", key).contains(setting(key));
 		}
 		assertThat(problems).as("the README disagrees with deploy/settings.env").isEmpty();
+	}
+
+	@Test
+	void readmePubSubCommandsPassGcloudsParser(@TempDir Path temp) throws IOException {
+		Assumptions.assumeTrue(GcloudParser.installed(),
+				"gcloud is not installed (https://cloud.google.com/sdk/docs/install): the README's Pub/Sub commands"
+						+ " are not checked against its parser");
+		String readme = Files.readString(Path.of("README.md"));
+		List<List<String>> commands = new ArrayList<>();
+		Matcher start = Pattern.compile("gcloud pubsub ").matcher(readme);
+		while (start.find()) {
+			String command = command(readme, start.start()).replaceAll("\\\\\n", " ")
+				.replaceFirst("\\s+#.*", "")
+				.replaceAll("\\s+", " ")
+				.strip();
+			commands.add(GcloudParser.shellWords(command));
+		}
+		assertThat(commands).as("the README's Pub/Sub commands")
+			.anyMatch((argv) -> argv.contains("create") && argv.contains("--expiration-period=never"));
+		GcloudParser gcloud = new GcloudParser(temp);
+		assertThat(gcloud.refusals(commands)).as("README Pub/Sub commands %s refuses", gcloud.version()).isEmpty();
 	}
 
 	@Test
