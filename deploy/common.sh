@@ -140,6 +140,11 @@ MAX_DELIVERY_ATTEMPTS="${MAX_DELIVERY_ATTEMPTS:-10}"
 DEAD_LETTER_TOPIC="${DEAD_LETTER_TOPIC:-pixel-dead-letter}"
 # Keeps what reaches the dead-letter topic (a topic without a subscription drops messages).
 DEAD_LETTER_SUBSCRIPTION="${DEAD_LETTER_SUBSCRIPTION:-pixel-dead-letter}"
+# Bad rows, published by the service with attribute reason (pipeline.dead-letter.topic).
+BAD_ROWS_TOPIC="${BAD_ROWS_TOPIC:-pixel-bad-rows}"
+# Undeliverable: what the push subscription's dead-letter policy forwards after MAX_DELIVERY_ATTEMPTS; kept by this
+# subscription until deploy/replay.sh replays it through the pipeline.
+UNDELIVERABLE_SUBSCRIPTION="${UNDELIVERABLE_SUBSCRIPTION:-pixel-undeliverable}"
 
 MONITORING_DIR="${MONITORING_DIR:-${ROOT}/deploy/monitoring}"
 
