@@ -212,7 +212,7 @@ class ReplayIntegrationTests {
 				"--pipeline.ingest.subscription=" + subscription, "--pipeline.ingest.exit-when-idle=5s"));
 		emulator.clientProperties().forEach((key, value) -> command.add("--" + key + "=" + value));
 		Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-		boolean exited = process.waitFor(3, TimeUnit.MINUTES);
+		boolean exited = process.waitFor(4, TimeUnit.MINUTES);
 		if (!exited) {
 			process.destroyForcibly().waitFor();
 		}
