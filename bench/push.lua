@@ -1,5 +1,6 @@
--- wrk script: POSTs the wrapped push fixture to /pubsub/push over keep-alive connections, with a message id that
--- is unique per request (per run, thread and request), so that no push is a redelivery.
+-- wrk script: POSTs the wrapped push fixture to /pubsub/push over keep-alive connections, with a message id and a
+-- LogEntry insertId that are unique per request (per run, thread and request), so that no push is a redelivery:
+-- rows are keyed by the insertId, which sits in the base64 data.
 -- Usage: wrk -t2 -c80 -d20s -s bench/push.lua http://127.0.0.1:18080 -- <fixture> <run-id>
 
 local threads = {}
@@ -12,6 +13,51 @@ end
 local parts
 local run = "run"
 local counter = 0
+
+local bit = require("bit")
+local ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+local DECODE = {}
+for i = 1, #ALPHABET do
+  DECODE[string.byte(ALPHABET, i)] = i - 1
+end
+
+local function sextet(n, shift)
+  local index = bit.band(bit.rshift(n, shift), 63) + 1
+  return string.sub(ALPHABET, index, index)
+end
+
+local function b64encode(text)
+  local out = {}
+  for i = 1, #text, 3 do
+    local a, b, c = string.byte(text, i, i + 2)
+    local n = bit.bor(bit.lshift(a, 16), bit.lshift(b or 0, 8), c or 0)
+    out[#out + 1] = sextet(n, 18) .. sextet(n, 12) .. (b and sextet(n, 6) or "=") .. (c and sextet(n, 0) or "=")
+  end
+  return table.concat(out)
+end
+
+local function b64decode(text)
+  local out = {}
+  local n, bits = 0, 0
+  for i = 1, #text do
+    local value = DECODE[string.byte(text, i)]
+    if value then
+      n = bit.bor(bit.lshift(n, 6), value)
+      bits = bits + 6
+      if bits >= 8 then
+        bits = bits - 8
+        out[#out + 1] = string.char(bit.band(bit.rshift(n, bits), 255))
+      end
+    end
+  end
+  return table.concat(out)
+end
+
+-- The data is base64 of a LogEntry that starts with its insertId. Each request's data is the base64 of a new head
+-- ({"insertId": "<unique>", padded to a multiple of 3 bytes) followed by the base64 of the unchanged rest, which is
+-- therefore encoded once.
+local INSERT_ID_HEAD = '{"insertId": "'
+local before_data, after_data, rest_b64
 
 function init(args)
   local path = args[1] or "src/test/resources/fixtures/push-wrapped.json"
@@ -31,12 +77,29 @@ function init(args)
   end
   table.insert(parts, string.sub(text, from))
   assert(#parts == 3, "expected the message id twice in " .. path)
+  local s, e = string.find(parts[1], '"data": "', 1, true)
+  assert(s, "expected the data before the message id in " .. path)
+  local close = string.find(parts[1], '"', e + 1, true)
+  local entry = b64decode(string.sub(parts[1], e + 1, close - 1))
+  assert(string.sub(entry, 1, #INSERT_ID_HEAD) == INSERT_ID_HEAD, "expected the LogEntry to start with its insertId")
+  local id_end = string.find(entry, '"', #INSERT_ID_HEAD + 1, true)
+  before_data = string.sub(parts[1], 1, e)
+  after_data = string.sub(parts[1], close)
+  rest_b64 = b64encode(string.sub(entry, id_end + 1))
+end
+
+local function data(id)
+  local head = INSERT_ID_HEAD .. id
+  while (#head + 1) % 3 ~= 0 do
+    head = head .. "_"
+  end
+  return b64encode(head .. '"') .. rest_b64
 end
 
 function request()
   counter = counter + 1
   local id = run .. "-" .. tid .. "-" .. counter
-  local body = parts[1] .. id .. parts[2] .. id .. parts[3]
+  local body = before_data .. data(id) .. after_data .. id .. parts[2] .. id .. parts[3]
   return wrk.format("POST", "/pubsub/push", { ["Content-Type"] = "application/json" }, body)
 end
 

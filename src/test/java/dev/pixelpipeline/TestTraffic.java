@@ -11,6 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 
+import dev.pixelpipeline.support.Fixtures;
+
 /**
  * Real HTTP traffic against a running app: local pixel hits and Pub/Sub pushes of the
  * fixtures.
@@ -47,7 +49,11 @@ final class TestTraffic {
 	/** One of each: a local hit, a stored push, an ignored push, a bad row, and a 400. */
 	void everyKind(String suffix) {
 		expect(get("/pixel.png?user_id=local" + suffix + "&type=view"), 200);
-		expect(push("cdn-cache-hit.json", "stored-" + suffix, 2), 204);
+		// Its own insertId, the key of its row, so that every call stores a new row.
+		byte[] hit = Fixtures
+			.withInsertId(new String(fixture("cdn-cache-hit.json"), StandardCharsets.UTF_8), "stored-" + suffix)
+			.getBytes(StandardCharsets.UTF_8);
+		expect(pushData(Base64.getEncoder().encodeToString(hit), "stored-" + suffix, 2), 204);
 		expect(push("not-the-pixel.json", "ignored-" + suffix, null), 204);
 		expect(pushData(Base64.getEncoder().encodeToString("not json".getBytes(StandardCharsets.UTF_8)),
 				"bad-" + suffix, null), 204);

@@ -56,6 +56,17 @@ public record PipelineProperties(@DefaultValue("embedded") @NotNull SinkType sin
 			throw new IllegalStateException(
 					"pipeline.ingest.mode=pull needs pipeline.ingest.subscription: the subscription to pull from");
 		}
+		if (ingest.exitWhenIdle() != null) {
+			if (ingest.mode() != IngestMode.PULL) {
+				throw new IllegalStateException("pipeline.ingest.exit-when-idle=" + ingest.exitWhenIdle()
+						+ " needs pipeline.ingest.mode=pull: only a pulling run (a replay of the undeliverable"
+						+ " subscription) knows that its subscription is drained");
+			}
+			if (ingest.exitWhenIdle().isNegative() || ingest.exitWhenIdle().isZero()) {
+				throw new IllegalStateException("pipeline.ingest.exit-when-idle must be a positive duration such as"
+						+ " 30s (no message for that long: drained, exit 0), not " + ingest.exitWhenIdle());
+			}
+		}
 	}
 
 	/** The stores good rows can go to. */
@@ -299,11 +310,16 @@ public record PipelineProperties(@DefaultValue("embedded") @NotNull SinkType sin
 	 * @param maxOutstandingBytes pull mode: at most this many bytes of messages are
 	 * handed out and not yet acked
 	 * @param parallelPullCount pull mode: streaming-pull connections to open
+	 * @param exitWhenIdle pull mode: once no message has arrived and none is being
+	 * processed for this long, the subscription is taken as drained and the application
+	 * shuts down gracefully and exits with code 0 (a replay of the undeliverable
+	 * subscription as a Cloud Run job or a local run); unset (the default) to pull for
+	 * ever
 	 */
 	public record Ingest(@DefaultValue("push") @NotNull IngestMode mode, String subscription,
 			@DefaultValue("1000") @Min(1) long maxOutstandingMessages,
 			@DefaultValue("100MB") @NotNull DataSize maxOutstandingBytes,
-			@DefaultValue("1") @Min(1) int parallelPullCount) {
+			@DefaultValue("1") @Min(1) int parallelPullCount, Duration exitWhenIdle) {
 	}
 
 	/**

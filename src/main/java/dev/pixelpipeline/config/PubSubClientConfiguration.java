@@ -9,7 +9,9 @@ import dev.pixelpipeline.ingest.MessageProcessor;
 import dev.pixelpipeline.ingest.PullSubscriber;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -34,7 +36,7 @@ class PubSubClientConfiguration {
 	@Bean
 	@ConditionalOnProperty(name = "pipeline.ingest.mode", havingValue = "pull")
 	PullSubscriber pullSubscriber(MessageProcessor processor, PipelineProperties properties,
-			SubscriberFactory subscriberFactory,
+			SubscriberFactory subscriberFactory, ConfigurableApplicationContext context,
 			@Qualifier("subscriberTransportChannelProvider") TransportChannelProvider channelProvider,
 			ObjectProvider<CredentialsProvider> credentials) {
 		PipelineProperties.Ingest ingest = properties.ingest();
@@ -42,10 +44,20 @@ class PubSubClientConfiguration {
 				PubSubSubscriptionUtils.toProjectSubscriptionName(ingest.subscription(),
 						subscriberFactory.getProjectId()),
 				ingest.maxOutstandingMessages(), ingest.maxOutstandingBytes().toBytes(), ingest.parallelPullCount(),
-				properties.push().deadline());
+				properties.push().deadline(), ingest.exitWhenIdle());
 		// Stop pulling before the sinks flush, so that nothing new arrives while they do.
 		return new PullSubscriber(processor, settings, channelProvider, credentials.getObject(),
-				SinkShutdown.PHASE + 256, properties.shutdown().flushTimeout().plus(properties.push().deadline()));
+				SinkShutdown.PHASE + 256, properties.shutdown().flushTimeout().plus(properties.push().deadline()),
+				() -> exit(context));
+	}
+
+	/**
+	 * Drained (pipeline.ingest.exit-when-idle): close the context as SIGTERM would (stop
+	 * pulling, flush the sinks), then end the process with the context's exit code, 0
+	 * unless something in it says otherwise. A Cloud Run job's task then succeeds.
+	 */
+	private static void exit(ConfigurableApplicationContext context) {
+		System.exit(SpringApplication.exit(context));
 	}
 
 }

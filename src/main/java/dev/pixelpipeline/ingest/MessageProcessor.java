@@ -98,7 +98,10 @@ public final class MessageProcessor {
 					return CompletableFuture.completedFuture(Outcome.stored());
 				}
 				case REJECTED -> {
-					return bad(message, event.messageId(), result.reason(), result.detail(), receivedAt);
+					// Bad rows are keyed by the Pub/Sub message id, like every other bad
+					// row.
+					return bad(message, HitParser.messageId(message, null), result.reason(), result.detail(),
+							receivedAt);
 				}
 				case OVERLOADED -> {
 					return CompletableFuture.completedFuture(Outcome.overloaded());

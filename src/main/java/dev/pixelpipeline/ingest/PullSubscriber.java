@@ -3,8 +3,12 @@ package dev.pixelpipeline.ingest;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import com.google.api.gax.batching.FlowControlSettings;
 import com.google.api.gax.batching.FlowController;
@@ -26,6 +30,11 @@ import org.springframework.context.SmartLifecycle;
  * purpose, or its bad row is recorded; it is nacked (redelivered at once) on a transient
  * failure or overload. Flow control bounds the messages and bytes handed out and not yet
  * answered, which is the pull counterpart of the push endpoint's 429.
+ *
+ * <p>
+ * With {@link Settings#exitWhenIdle()} set, it also tells when its subscription is
+ * drained: no message arrived and none was being processed for that long. A replay of the
+ * undeliverable subscription uses this to end by itself.
  */
 public final class PullSubscriber implements SmartLifecycle {
 
@@ -38,9 +47,11 @@ public final class PullSubscriber implements SmartLifecycle {
 	 * @param maxOutstandingBytes at most this many bytes of such messages
 	 * @param parallelPullCount streaming-pull connections
 	 * @param budget how long one message may take to process before it is nacked
+	 * @param exitWhenIdle once no message has arrived and none is being processed for
+	 * this long, the subscription counts as drained; {@code null} to pull for ever
 	 */
 	public record Settings(ProjectSubscriptionName subscription, long maxOutstandingMessages, long maxOutstandingBytes,
-			int parallelPullCount, Duration budget) {
+			int parallelPullCount, Duration budget, Duration exitWhenIdle) {
 	}
 
 	private static final Logger logger = LoggerFactory.getLogger(PullSubscriber.class);
@@ -57,21 +68,34 @@ public final class PullSubscriber implements SmartLifecycle {
 
 	private final Duration stopTimeout;
 
+	private final Runnable whenDrained;
+
+	private final AtomicInteger inFlight = new AtomicInteger();
+
+	private final AtomicLong lastActivity = new AtomicLong(System.nanoTime());
+
+	private final AtomicLong handled = new AtomicLong();
+
 	private volatile Subscriber subscriber;
+
+	private volatile ScheduledExecutorService idleWatch;
 
 	/**
 	 * Creates the subscriber; it starts pulling when the application context starts.
 	 * @param phase the lifecycle phase: stop pulling before the sinks flush
 	 * @param stopTimeout how long a stop waits for messages being processed
+	 * @param whenDrained run once, on its own thread, when the subscription is drained
+	 * (only with {@link Settings#exitWhenIdle()} set)
 	 */
 	public PullSubscriber(MessageProcessor processor, Settings settings, TransportChannelProvider channelProvider,
-			CredentialsProvider credentialsProvider, int phase, Duration stopTimeout) {
+			CredentialsProvider credentialsProvider, int phase, Duration stopTimeout, Runnable whenDrained) {
 		this.processor = processor;
 		this.settings = settings;
 		this.channelProvider = channelProvider;
 		this.credentialsProvider = credentialsProvider;
 		this.phase = phase;
 		this.stopTimeout = stopTimeout;
+		this.whenDrained = whenDrained;
 	}
 
 	@Override
@@ -87,13 +111,42 @@ public final class PullSubscriber implements SmartLifecycle {
 			.setFlowControlSettings(flowControl)
 			.setParallelPullCount(this.settings.parallelPullCount())
 			.build();
+		this.lastActivity.set(System.nanoTime());
 		created.startAsync().awaitRunning();
 		this.subscriber = created;
 		logger.info("Pulling from {} (at most {} messages and {} bytes outstanding)", this.settings.subscription(),
 				this.settings.maxOutstandingMessages(), this.settings.maxOutstandingBytes());
+		if (this.settings.exitWhenIdle() != null) {
+			watchForDrained(this.settings.exitWhenIdle());
+		}
+	}
+
+	private void watchForDrained(Duration idle) {
+		ScheduledExecutorService watch = Executors.newSingleThreadScheduledExecutor((task) -> {
+			Thread thread = new Thread(task, "pull-idle-watch");
+			thread.setDaemon(true);
+			return thread;
+		});
+		long period = Math.max(50, Math.min(1000, idle.toMillis() / 4));
+		watch.scheduleWithFixedDelay(() -> {
+			long quiet = System.nanoTime() - this.lastActivity.get();
+			if (this.inFlight.get() == 0 && quiet >= idle.toNanos()) {
+				watch.shutdown();
+				logger.info("No message from {} for {} and none in progress: drained after {} messages; shutting down",
+						this.settings.subscription(), idle, this.handled.get());
+				// Its own thread: shutting down stops this subscriber, which stops the
+				// watch.
+				Thread exit = new Thread(this.whenDrained, "pull-drained-exit");
+				exit.start();
+			}
+		}, period, period, TimeUnit.MILLISECONDS);
+		this.idleWatch = watch;
+		logger.info("Exiting once {} has had no message for {}", this.settings.subscription(), idle);
 	}
 
 	private void receive(PubsubMessage message, AckReplyConsumer reply) {
+		this.inFlight.incrementAndGet();
+		this.lastActivity.set(System.nanoTime());
 		PubSubMessage pulled = new PubSubMessage(message.getMessageId(),
 				message.hasPublishTime() ? rfc3339(message.getPublishTime()) : null, message.getAttributesMap(),
 				message.getData().toByteArray(), this.settings.subscription().toString());
@@ -105,6 +158,9 @@ public final class PullSubscriber implements SmartLifecycle {
 			else {
 				reply.nack();
 			}
+			this.handled.incrementAndGet();
+			this.lastActivity.set(System.nanoTime());
+			this.inFlight.decrementAndGet();
 		});
 	}
 
@@ -115,6 +171,11 @@ public final class PullSubscriber implements SmartLifecycle {
 
 	@Override
 	public void stop() {
+		ScheduledExecutorService watch = this.idleWatch;
+		this.idleWatch = null;
+		if (watch != null) {
+			watch.shutdownNow();
+		}
 		Subscriber running = this.subscriber;
 		this.subscriber = null;
 		if (running == null) {

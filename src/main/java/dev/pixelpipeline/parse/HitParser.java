@@ -86,16 +86,31 @@ public final class HitParser {
 	}
 
 	/**
-	 * The id that makes redeliveries idempotent: the Pub/Sub message id, else the
-	 * LogEntry's {@code insertId} (unique per entry; what unwrapped pushes without
-	 * metadata have), else a digest of the payload.
+	 * The key that makes redeliveries and replays idempotent: the LogEntry's
+	 * {@code insertId}, else the Pub/Sub message id, else a digest of the payload.
+	 * <p>
+	 * The LogEntry comes first because it never changes on the way, while the Pub/Sub
+	 * message id does: when a subscription's dead-letter policy forwards a message after
+	 * its maximum delivery attempts, Pub/Sub publishes a <em>new</em> message to the
+	 * dead-letter topic, with a new message id and publish time, the same data and
+	 * attributes, and the attributes {@code CloudPubSubDeadLetterSourceDeliveryCount},
+	 * {@code CloudPubSubDeadLetterSourceSubscription},
+	 * {@code CloudPubSubDeadLetterSourceSubscriptionProject} and
+	 * {@code CloudPubSubDeadLetterSourceTopicPublishTime} added (seen with the Pub/Sub
+	 * emulator 0.8.20, for push and pull subscriptions alike, and as Google's
+	 * "dead-letter topics" page describes: the original message wrapped in a new one). A
+	 * replay of that message, or of one whose row had in fact been stored before its ack
+	 * was lost, must find the same key. Cloud Logging gives every entry of a log its own
+	 * {@code insertId}.
+	 * @param entry the parsed LogEntry, or {@code null} (poison: then the Pub/Sub message
+	 * id, which is what a bad row is keyed by)
 	 */
 	public static String messageId(PubSubMessage message, LoadBalancerLogEntry entry) {
-		if (message.messageId() != null && !message.messageId().isBlank()) {
-			return message.messageId();
-		}
 		if (entry != null && entry.insertId() != null && !entry.insertId().isBlank()) {
 			return entry.insertId();
+		}
+		if (message.messageId() != null && !message.messageId().isBlank()) {
+			return message.messageId();
 		}
 		return digest(message.data());
 	}

@@ -8,7 +8,8 @@ package dev.pixelpipeline.parse;
  * Every field may be {@code null}: log entries come from outside and are checked by
  * {@link HitParser}.
  *
- * @param insertId the log entry's unique id, used as message id when Pub/Sub sends none
+ * @param insertId the log entry's unique id: the key of its row, which survives
+ * redeliveries, dead-lettering and replays
  * @param timestamp the RFC 3339 time of the request as logged
  * @param requestMethod {@code httpRequest.requestMethod}
  * @param requestUrl {@code httpRequest.requestUrl}, absolute or path-only

@@ -7,8 +7,8 @@ import java.util.Map;
  * One pixel hit, parsed from a load balancer log entry: the whitelisted query parameters
  * plus request facts.
  *
- * @param messageId the id that deduplicates redeliveries (Pub/Sub message id, else the
- * LogEntry insertId)
+ * @param messageId the key that deduplicates redeliveries and replays: the LogEntry's
+ * {@code insertId}, else the Pub/Sub message id (see {@link HitParser#messageId})
  * @param attributes the whitelisted query parameters present in the URL, in whitelist
  * order; absent ones are missing from the map, present-but-empty ones map to {@code ""}
  * @param eventTime when the hit happened (UTC instant)

@@ -32,8 +32,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes batches to BigQuery with {@code tabledata.insertAll}: one request per table of
- * the batch, on the template table with {@code templateSuffix}, each row with the Pub/Sub
- * message id as {@code insertId}.
+ * the batch, on the template table with {@code templateSuffix}, each row with its key
+ * (the LogEntry's {@code insertId}, see {@code HitParser.messageId}) as {@code insertId}.
  *
  * <p>
  * The client is expected to make a single attempt per call; this writer owns the retry

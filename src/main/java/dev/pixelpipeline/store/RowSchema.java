@@ -21,7 +21,8 @@ public final class RowSchema {
 	/** Columns every row has, after the attribute columns. */
 	public static final List<Column> FIXED_COLUMNS = List.of(
 			new Column("event_time", Column.Type.TIMESTAMP, true, "When the hit happened (UTC), from the log entry"),
-			new Column("message_id", Column.Type.STRING, true, "Pub/Sub message id; deduplicates redeliveries"),
+			new Column("message_id", Column.Type.STRING, true,
+					"The log entry's insertId (else the Pub/Sub message id); deduplicates redeliveries and replays"),
 			new Column("user_agent", Column.Type.STRING, false, "The browser's User-Agent header"),
 			new Column("remote_ip", Column.Type.STRING, false, "Client IP without port, anonymised by default"),
 			new Column("referer", Column.Type.STRING, false, "The page that embedded the pixel"),

@@ -66,7 +66,7 @@ class ObservabilityConfigurationTests {
 				new PipelineProperties.Metrics(instanceId),
 				new PipelineProperties.DeadLetter(null, false, Duration.ofSeconds(5)),
 				new PipelineProperties.Ingest(PipelineProperties.IngestMode.PUSH, null, 1000,
-						org.springframework.util.unit.DataSize.ofMegabytes(100), 1),
+						org.springframework.util.unit.DataSize.ofMegabytes(100), 1, null),
 				new PipelineProperties.Shutdown(Duration.ofMillis(1500)));
 	}
 

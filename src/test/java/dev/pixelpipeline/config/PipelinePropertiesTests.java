@@ -72,4 +72,37 @@ class PipelinePropertiesTests {
 				.hasMessageContaining("pixelPath"));
 	}
 
+	@Test
+	void exitWhenIdleIsOffByDefaultAndBindsInPullMode() {
+		this.runner
+			.run((context) -> assertThat(context.getBean(PipelineProperties.class).ingest().exitWhenIdle()).isNull());
+		this.runner
+			.withPropertyValues("pipeline.ingest.mode=pull", "pipeline.ingest.subscription=pixel-undeliverable",
+					"pipeline.ingest.exit-when-idle=30s")
+			.run((context) -> assertThat(context.getBean(PipelineProperties.class).ingest().exitWhenIdle())
+				.isEqualTo(Duration.ofSeconds(30)));
+	}
+
+	@Test
+	void refusesExitWhenIdleOutsidePullMode() {
+		this.runner.withPropertyValues("pipeline.ingest.exit-when-idle=30s")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("pipeline.ingest.exit-when-idle=PT30S needs pipeline.ingest.mode=pull"));
+	}
+
+	@Test
+	void refusesAnExitWhenIdleThatIsNotPositive() {
+		for (String idle : new String[] { "0s", "-5s" }) {
+			this.runner
+				.withPropertyValues("pipeline.ingest.mode=pull", "pipeline.ingest.subscription=s",
+						"pipeline.ingest.exit-when-idle=" + idle)
+				.run((context) -> assertThat(context).hasFailed()
+					.getFailure()
+					.rootCause()
+					.hasMessageContaining("pipeline.ingest.exit-when-idle must be a positive duration"));
+		}
+	}
+
 }

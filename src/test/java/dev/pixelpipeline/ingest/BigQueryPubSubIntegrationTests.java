@@ -12,6 +12,7 @@ import java.util.UUID;
 import dev.pixelpipeline.support.AckLedger;
 import dev.pixelpipeline.support.BigQueryServer;
 import dev.pixelpipeline.support.BigQueryServer.Answer;
+import dev.pixelpipeline.support.Fixtures;
 import dev.pixelpipeline.support.PipelineApp;
 import dev.pixelpipeline.support.PubSubEmulator;
 import dev.pixelpipeline.support.PubSubEmulator.Message;
@@ -66,9 +67,11 @@ class BigQueryPubSubIntegrationTests {
 			Map<String, String> expected = Map.of("cdn-cache-hit", "pixel_5f2b8c1e9a7d3e4f6a1b2c3d_20261004",
 					"backend-response", "pixel_guest_77_20261004", "regional-lb-cloud-armor", "pixel_eu_301_20261005",
 					"revalidated-304", "pixel_5f2b8c1e9a7d3e4f6a1b2c3d_20261004");
+			// The row's insertId is the LogEntry's insertId.
 			for (String fixture : PipelineApp.HIT_FIXTURES) {
-				String id = emulator.publish(topic,
-						Message.logEntry(PipelineApp.resource("fixtures/" + fixture + ".json")));
+				String id = fixture + "-" + topic;
+				emulator.publish(topic, Message
+					.logEntry(Fixtures.withInsertId(PipelineApp.resource("fixtures/" + fixture + ".json"), id)));
 				tableById.put(id, expected.get(fixture));
 			}
 			String poison = emulator.publish(topic, Message.raw("not json"));
@@ -103,10 +106,12 @@ class BigQueryPubSubIntegrationTests {
 			emulator.createTopic(topic);
 			emulator.createWrappedPushSubscription("s-" + topic, topic, app.pushEndpoint(), 10);
 			List<Message> messages = new ArrayList<>();
+			List<String> ids = new ArrayList<>();
 			for (int i = 0; i < 2000; i++) {
 				messages.add(Message.logEntry(Pushes.logEntry("u" + (i % 7), "entry-" + i)));
+				ids.add("entry-" + i);
 			}
-			List<String> ids = emulator.publish(topic, messages);
+			emulator.publish(topic, messages);
 			PipelineApp.await(() -> this.bigQuery.committedInsertIds().containsAll(ids), Duration.ofMinutes(4),
 					() -> "missing insertIds: "
 							+ ids.stream().filter((id) -> !this.bigQuery.committedInsertIds().contains(id)).count());

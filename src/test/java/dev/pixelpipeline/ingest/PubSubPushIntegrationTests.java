@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.UUID;
 
 import dev.pixelpipeline.support.FaultInjection;
+import dev.pixelpipeline.support.Fixtures;
 import dev.pixelpipeline.support.FaultInjection.Fault;
 import dev.pixelpipeline.support.PipelineApp;
 import dev.pixelpipeline.support.PubSubEmulator;
@@ -85,12 +86,16 @@ class PubSubPushIntegrationTests {
 
 	private void assertFixturesStored(boolean unwrapped) {
 		String topic = pushTopic(unwrapped);
+		// Rows are keyed by the LogEntry's insertId: each test publishes its own entries.
 		Map<String, String> idByFixture = new LinkedHashMap<>();
+		List<String> messageIds = new ArrayList<>();
 		for (String fixture : List.of("cdn-cache-hit", "backend-response", "regional-lb-cloud-armor", "revalidated-304",
 				"not-the-pixel")) {
-			String json = PipelineApp.resource("fixtures/" + fixture + ".json");
+			String insertId = fixture + "-" + topic;
+			String json = Fixtures.withInsertId(PipelineApp.resource("fixtures/" + fixture + ".json"), insertId);
 			Message message = unwrapped ? Message.logEntryForUnwrappedPush(json) : Message.logEntry(json);
-			idByFixture.put(fixture, emulator.publish(topic, message));
+			messageIds.add(emulator.publish(topic, message));
+			idByFixture.put(fixture, insertId);
 		}
 		List<String> hits = idByFixture.entrySet()
 			.stream()
@@ -122,7 +127,7 @@ class PubSubPushIntegrationTests {
 		PipelineApp.await(() -> faults.answers().containsKey(204) && faults.answers().get(204).get() >= 5, WAIT,
 				() -> "pushes answered: " + faults.answers());
 		assertThat(app.eventsById()).doesNotContainKey(idByFixture.get("not-the-pixel"));
-		assertThat(app.badRowsById()).doesNotContainKeys(idByFixture.values().toArray(String[]::new));
+		assertThat(app.badRowsById()).doesNotContainKeys(messageIds.toArray(String[]::new));
 	}
 
 	@Test
@@ -166,7 +171,9 @@ class PubSubPushIntegrationTests {
 			return Fault.FAIL_AFTER_WRITE;
 		});
 		for (int i = 0; i < 6; i++) {
-			ids.add(emulator.publish(topic, Message.logEntry(json)));
+			String insertId = "redelivered-" + i + "-" + topic;
+			emulator.publish(topic, Message.logEntry(Fixtures.withInsertId(json, insertId)));
+			ids.add(insertId);
 		}
 		Map<String, Map<String, Object>> events = app.awaitEvents(ids, WAIT);
 		// A row written before its answer was lost is stored at once; its redelivery

@@ -10,6 +10,7 @@ import java.util.UUID;
 
 import dev.pixelpipeline.support.FaultInjection;
 import dev.pixelpipeline.support.FaultInjection.Fault;
+import dev.pixelpipeline.support.Fixtures;
 import dev.pixelpipeline.support.PipelineApp;
 import dev.pixelpipeline.support.PubSubEmulator;
 import dev.pixelpipeline.support.PubSubEmulator.Message;
@@ -47,10 +48,13 @@ class PullModeIntegrationTests {
 			emulator.createWrappedPushSubscription("s-" + pushTopic, pushTopic, app.pushEndpoint(), 10);
 			List<String> pulled = new ArrayList<>();
 			List<String> pushed = new ArrayList<>();
+			// The same entry under two insertIds, so that each path stores its own row.
 			for (String fixture : PipelineApp.HIT_FIXTURES) {
-				Message message = Message.logEntry(PipelineApp.resource("fixtures/" + fixture + ".json"));
-				pulled.add(emulator.publish(pullTopic, message));
-				pushed.add(emulator.publish(pushTopic, message));
+				String json = PipelineApp.resource("fixtures/" + fixture + ".json");
+				pulled.add("pulled-" + fixture);
+				pushed.add("pushed-" + fixture);
+				emulator.publish(pullTopic, Message.logEntry(Fixtures.withInsertId(json, "pulled-" + fixture)));
+				emulator.publish(pushTopic, Message.logEntry(Fixtures.withInsertId(json, "pushed-" + fixture)));
 			}
 			String poison = emulator.publish(pullTopic, Message.raw("not json"));
 			List<String> all = new ArrayList<>(pulled);
@@ -71,9 +75,9 @@ class PullModeIntegrationTests {
 			FaultInjection.Faults faults = app.context().getBean(FaultInjection.Faults.class);
 			faults.policy((rows) -> rows.stream().anyMatch((row) -> faults.attempts(row.messageId()) == 1)
 					? Fault.FAIL_BEFORE_WRITE : Fault.NONE);
-			List<String> retried = emulator.publish(pullTopic,
-					List.of(Message.logEntry(Pushes.logEntry("pull-retry", "r1")),
-							Message.logEntry(Pushes.logEntry("pull-retry", "r2"))));
+			List<String> retried = List.of("r1", "r2");
+			emulator.publish(pullTopic, List.of(Message.logEntry(Pushes.logEntry("pull-retry", "r1")),
+					Message.logEntry(Pushes.logEntry("pull-retry", "r2"))));
 			app.awaitEvents(retried, Duration.ofSeconds(60));
 			for (String id : retried) {
 				assertThat(faults.attempts(id)).as("write attempts of %s", id).isGreaterThanOrEqualTo(2);

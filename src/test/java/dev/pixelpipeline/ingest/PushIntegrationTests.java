@@ -3,6 +3,7 @@ package dev.pixelpipeline.ingest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
@@ -66,7 +67,8 @@ class PushIntegrationTests {
 				"Content-Type", "application/json");
 		assertThat(response.statusCode()).isEqualTo(204);
 		List<Map<String, Object>> rows = events("pixel_5f2b8c1e9a7d3e4f6a1b2c3d_20261004");
-		assertThat(rows).filteredOn((r) -> "13579246801".equals(r.get("message_id")))
+		// The row is keyed by the LogEntry's insertId, not by the message id 13579246801.
+		assertThat(rows).filteredOn((r) -> "w2x4y6z8a0b2c4".equals(r.get("message_id")))
 			.singleElement()
 			.satisfies((row) -> assertThat(row).containsEntry("user_id", "5f2b8c1e9a7d3e4f6a1b2c3d")
 				.containsEntry("order_id", "A-10023")
@@ -80,13 +82,15 @@ class PushIntegrationTests {
 	@Test
 	void storesUnwrappedDeliveriesWhateverTheirContentType() throws Exception {
 		HttpResponse<String> response = this.http.post("/pubsub/push",
-				Fixtures.replaced("backend-response.json", "guest-77", "unwrapped-1").getBytes(StandardCharsets.UTF_8),
+				Fixtures
+					.withInsertId(Fixtures.replaced("backend-response.json", "guest-77", "unwrapped-1"), "unwrapped-1")
+					.getBytes(StandardCharsets.UTF_8),
 				"Content-Type", "application/x-www-form-urlencoded", "x-goog-pubsub-message-id", "unwrapped-msg-1",
 				"x-goog-pubsub-publish-time", "2026-10-04T09:16:02Z", "x-goog-pubsub-subscription-name",
 				"projects/example-project/subscriptions/pixel-push-raw");
 		assertThat(response.statusCode()).isEqualTo(204);
 		assertThat(events("pixel_unwrapped_1_20261004")).singleElement()
-			.satisfies((row) -> assertThat(row).containsEntry("message_id", "unwrapped-msg-1")
+			.satisfies((row) -> assertThat(row).containsEntry("message_id", "unwrapped-1")
 				.containsEntry("type", "click")
 				.containsEntry("referer", "")
 				.containsEntry("remote_ip", "198.51.100.0"));
@@ -99,6 +103,23 @@ class PushIntegrationTests {
 			assertThat(this.http.post("/pubsub/push", entry, "Content-Type", "text/plain").statusCode()).isEqualTo(204);
 		}
 		assertThat(events("pixel_no_metadata_20261005")).singleElement()
+			.satisfies((row) -> assertThat(row).containsEntry("message_id", "c4d6f8g0h2j4k6"));
+	}
+
+	@Test
+	void aDeadLetteredCopyOfAStoredMessageIsNotStoredAgain() throws Exception {
+		// Pub/Sub forwards an undeliverable message as a new message: new id, the same
+		// data, its attributes plus CloudPubSubDeadLetter*. Its row is the original's.
+		String entry = Fixtures.replaced("cdn-cache-hit.json", "5f2b8c1e9a7d3e4f6a1b2c3d", "dead-lettered");
+		assertThat(pushWrapped("original-1", entry).statusCode()).isEqualTo(204);
+		String copy = "{\"message\":{\"attributes\":{\"CloudPubSubDeadLetterSourceDeliveryCount\":\"5\","
+				+ "\"CloudPubSubDeadLetterSourceSubscription\":\"pixel-pipeline-push\"},\"data\":\""
+				+ Base64.getEncoder().encodeToString(entry.getBytes(StandardCharsets.UTF_8))
+				+ "\",\"messageId\":\"forwarded-1\",\"publishTime\":\"2026-10-04T10:00:00Z\"},"
+				+ "\"subscription\":\"projects/example-project/subscriptions/pixel-undeliverable\"}";
+		assertThat(this.http.post("/pubsub/push", copy, "Content-Type", "application/json").statusCode())
+			.isEqualTo(204);
+		assertThat(events("pixel_dead_lettered_20261004")).singleElement()
 			.satisfies((row) -> assertThat(row).containsEntry("message_id", "1q2w3e4r5t6y7u"));
 	}
 

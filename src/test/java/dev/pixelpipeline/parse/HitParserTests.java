@@ -44,7 +44,8 @@ class HitParserTests {
 
 	static Stream<Arguments> hits() {
 		return Stream.of(Arguments
-			.of(Named.of("CDN cache hit, IPv4 with port", Fixtures.text("cdn-cache-hit.json")), new TrackingEvent("m1",
+			.of(Named.of("CDN cache hit, IPv4 with port", Fixtures.text("cdn-cache-hit.json")), new TrackingEvent(
+					"1q2w3e4r5t6y7u",
 					attributes("user_id", "5f2b8c1e9a7d3e4f6a1b2c3d", "order_id", "A-10023", "type", "purchase"),
 					Instant.parse("2026-10-04T09:15:22.431998Z"),
 					"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36",
@@ -52,16 +53,16 @@ class HitParserTests {
 				Arguments.of(
 						Named.of("backend response, extra parameter, empty referer, no port",
 								Fixtures.text("backend-response.json")),
-						new TrackingEvent("m1", attributes("user_id", "guest-77", "type", "click"),
+						new TrackingEvent("5h7j9k1m3n5p7q", attributes("user_id", "guest-77", "type", "click"),
 								Instant.parse("2026-10-04T09:16:01.002Z"), "curl/8.5.0", "198.51.100.0", "", 200)),
 				Arguments.of(Named.of("revalidated 304, bracketed IPv6 with port, last microsecond of the day", Fixtures
-					.text("revalidated-304.json")), new TrackingEvent("m1",
+					.text("revalidated-304.json")), new TrackingEvent("r8s0t2u4v6w8x0",
 							attributes("user_id", "5f2b8c1e9a7d3e4f6a1b2c3d", "type", "view"),
 							Instant.parse("2026-10-04T23:59:59.999999Z"),
 							"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36",
 							"2001:db8:cafe::", "https://www.example.com/", 304)),
 				Arguments.of(Named.of("regional load balancer with Cloud Armor", Fixtures
-					.text("regional-lb-cloud-armor.json")), new TrackingEvent("m1",
+					.text("regional-lb-cloud-armor.json")), new TrackingEvent("c4d6f8g0h2j4k6",
 							attributes("user_id", "eu-301", "type", "view"), Instant.parse("2026-10-05T07:00:03.118Z"),
 							"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36",
 							"192.0.2.0", "https://shop.example.eu/", 200)));
@@ -212,10 +213,25 @@ class HitParserTests {
 	}
 
 	@Test
-	void usesInsertIdWhenTheDeliveryHasNoMessageId() {
-		ParseResult.Hit hit = (ParseResult.Hit) this.parser.parse(message(null, Fixtures.text("cdn-cache-hit.json")),
-				RECEIVED);
-		assertThat(hit.event().messageId()).isEqualTo("1q2w3e4r5t6y7u");
+	void keysTheHitByItsInsertIdWhateverMessageCarriedIt() {
+		String entry = Fixtures.text("cdn-cache-hit.json");
+		// The original delivery, the dead-lettered copy (a new message with a new id),
+		// and
+		// an unwrapped push without metadata all key the same row.
+		for (String messageId : new String[] { "m1", "dead-lettered-copy-77", null }) {
+			ParseResult.Hit hit = (ParseResult.Hit) this.parser.parse(message(messageId, entry), RECEIVED);
+			assertThat(hit.event().messageId()).as("message id %s", messageId).isEqualTo("1q2w3e4r5t6y7u");
+		}
+	}
+
+	@Test
+	void usesTheMessageIdWhenTheEntryHasNoInsertId() {
+		String entry = Fixtures.replaced("cdn-cache-hit.json", "\"insertId\": \"1q2w3e4r5t6y7u\",", "");
+		ParseResult.Hit hit = (ParseResult.Hit) this.parser.parse(message("m1", entry), RECEIVED);
+		assertThat(hit.event().messageId()).isEqualTo("m1");
+		String blank = Fixtures.withInsertId(Fixtures.text("cdn-cache-hit.json"), " ");
+		hit = (ParseResult.Hit) this.parser.parse(message("m2", blank), RECEIVED);
+		assertThat(hit.event().messageId()).isEqualTo("m2");
 	}
 
 	@Test

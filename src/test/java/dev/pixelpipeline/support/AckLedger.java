@@ -27,7 +27,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Test configuration: records the answer of every push when it is sent, and flags a 2xx
  * for a pixel hit whose row the store had not committed at that moment (the test says
- * what "committed" means for its store).
+ * what "committed" means for its store). Rows are named by their key: the LogEntry's
+ * {@code insertId}, else the message id.
  */
 @TestConfiguration(proxyBeanMethods = false)
 public class AckLedger {
@@ -41,14 +42,14 @@ public class AckLedger {
 
 		private final Map<Integer, AtomicInteger> answers = new ConcurrentHashMap<>();
 
-		/** Tells the ledger which message ids the store has committed. */
+		/** Tells the ledger which row keys the store has committed. */
 		public void committed(Predicate<String> committed) {
 			this.committed = committed;
 		}
 
 		/**
-		 * Message ids of pixel hits answered 2xx although their row was not committed:
-		 * must stay empty.
+		 * Row keys of pixel hits answered 2xx although their row was not committed: must
+		 * stay empty.
 		 */
 		public List<String> ackedUncommitted() {
 			return this.ackedUncommitted;
@@ -133,11 +134,29 @@ public class AckLedger {
 					return;
 				}
 			}
-			if (id != null && data.contains("pixel.png") && !this.ledger.committed.test(id)) {
-				this.ledger.ackedUncommitted.add(id);
+			String key = rowKey(id, data);
+			if (key != null && data.contains("pixel.png") && !this.ledger.committed.test(key)) {
+				this.ledger.ackedUncommitted.add(key);
 			}
 		}
 
+	}
+
+	/**
+	 * The key a hit's row is stored under: the LogEntry's {@code insertId}, else the
+	 * message id.
+	 */
+	static String rowKey(String messageId, String data) {
+		try {
+			String insertId = LedgerFilter.JSON.readTree(data).path("insertId").asString(null);
+			if (insertId != null && !insertId.isBlank()) {
+				return insertId;
+			}
+		}
+		catch (RuntimeException ex) {
+			// not JSON: no row, the message id names it
+		}
+		return messageId;
 	}
 
 }

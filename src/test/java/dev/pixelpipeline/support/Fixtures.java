@@ -5,12 +5,16 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Reads the real-shaped LogEntries in {@code src/test/resources/fixtures} and builds push
  * bodies from them.
  */
 public final class Fixtures {
+
+	private static final Pattern INSERT_ID = Pattern.compile("\"insertId\"\\s*:\\s*\"[^\"]*\"");
 
 	private Fixtures() {
 	}
@@ -40,6 +44,24 @@ public final class Fixtures {
 			throw new IllegalArgumentException("Fixture " + name + " has no '" + target + "'");
 		}
 		return text.replace(target, replacement);
+	}
+
+	/**
+	 * A LogEntry with its {@code insertId} set to {@code insertId}, replacing the one it
+	 * has: each real entry has its own, and the pipeline keys rows by it, so a test that
+	 * stores one fixture many times gives each copy its own.
+	 */
+	public static String withInsertId(String logEntry, String insertId) {
+		Matcher matcher = INSERT_ID.matcher(logEntry);
+		if (!matcher.find()) {
+			throw new IllegalArgumentException("LogEntry has no insertId: " + logEntry);
+		}
+		return matcher.replaceFirst(Matcher.quoteReplacement("\"insertId\": \"" + insertId + "\""));
+	}
+
+	/** A fixture file with its own {@code insertId}, see {@link #withInsertId}. */
+	public static String textWithInsertId(String name, String insertId) {
+		return withInsertId(text(name), insertId);
 	}
 
 	/** A wrapped push body carrying the given data, as Pub/Sub sends it. */

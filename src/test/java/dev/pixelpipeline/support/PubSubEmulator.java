@@ -288,6 +288,22 @@ public final class PubSubEmulator {
 	}
 
 	/**
+	 * Creates a push subscription with the default JSON wrapper and a dead-letter policy:
+	 * after {@code maxDeliveryAttempts} pushes answered non-2xx, the emulator forwards
+	 * the message to {@code deadLetterTopic} as Pub/Sub does (a new message, the same
+	 * data and attributes plus {@code CloudPubSubDeadLetter*}).
+	 */
+	public void createWrappedPushSubscription(String subscription, String topic, String endpoint,
+			int ackDeadlineSeconds, String deadLetterTopic, int maxDeliveryAttempts) {
+		ObjectNode body = subscriptionBody(topic, ackDeadlineSeconds);
+		body.putObject("pushConfig").put("pushEndpoint", endpoint);
+		body.putObject("deadLetterPolicy")
+			.put("deadLetterTopic", topicPath(deadLetterTopic))
+			.put("maxDeliveryAttempts", maxDeliveryAttempts);
+		call("PUT", "/v1/" + subscriptionPath(subscription), body.toString());
+	}
+
+	/**
 	 * Creates an unwrapped push subscription ({@code noWrapper} with
 	 * {@code writeMetadata}): the body is the message data, the message id, publish time
 	 * and subscription arrive as headers.
