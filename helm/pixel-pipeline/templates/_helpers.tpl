@@ -50,3 +50,31 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- $merged := mustMergeOverwrite $pipeline (deepCopy .Values.extraConfig) }}
 {{- toYaml (dict "pipeline" $merged) }}
 {{- end }}
+
+{{/*
+Refuses values with which the pods could only crash-loop: the gcp profile needs a project and a topic for bad rows,
+pull mode a subscription, push mode the token's audience and accounts. One message names every missing value.
+*/}}
+{{- define "pixel-pipeline.requireValues" -}}
+{{- $missing := list }}
+{{- if not .Values.gcp.projectId }}
+{{- $missing = append $missing "gcp.projectId: the Google Cloud project of the dataset, the subscription and the topics (--set gcp.projectId=my-project)" }}
+{{- end }}
+{{- if and (eq .Values.ingest.mode "pull") (not .Values.ingest.subscription) }}
+{{- $missing = append $missing "ingest.subscription: the pull subscription on the log topic, needed with ingest.mode=pull (--set ingest.subscription=projects/my-project/subscriptions/pixel-pipeline-pull)" }}
+{{- end }}
+{{- if not .Values.deadLetter.topic }}
+{{- $missing = append $missing "deadLetter.topic: the topic bad rows are published to; the gcp profile refuses to start without it (--set deadLetter.topic=projects/my-project/topics/pixel-bad-rows)" }}
+{{- end }}
+{{- if eq .Values.ingest.mode "push" }}
+{{- if not .Values.push.auth.audience }}
+{{- $missing = append $missing "push.auth.audience: the audience of the push subscription's OIDC token, needed with ingest.mode=push (--set push.auth.audience=pixel-pipeline-push)" }}
+{{- end }}
+{{- if not (compact .Values.push.auth.serviceAccounts) }}
+{{- $missing = append $missing "push.auth.serviceAccounts: the service account(s) the push subscription signs its tokens as, needed with ingest.mode=push (--set 'push.auth.serviceAccounts={pixel-pipeline-push@my-project.iam.gserviceaccount.com}')" }}
+{{- end }}
+{{- end }}
+{{- with $missing }}
+{{- fail (printf "\nthese values are required and not set:\n  - %s" (join "\n  - " .)) }}
+{{- end }}
+{{- end }}

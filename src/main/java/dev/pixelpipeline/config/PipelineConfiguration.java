@@ -146,9 +146,12 @@ class PipelineConfiguration {
 	/**
 	 * The push endpoint as a servlet of its own (see {@link PushServlet} for why not a
 	 * controller); an exact mapping, so it takes {@code /pubsub/push} from the
-	 * {@code DispatcherServlet}.
+	 * {@code DispatcherServlet}. Push mode only: in pull mode nothing is pushed, and an
+	 * endpoint that stores rows must not exist where push authentication is off, so
+	 * {@code /pubsub/push} answers 404 there.
 	 */
 	@Bean
+	@ConditionalOnProperty(name = "pipeline.ingest.mode", havingValue = "push", matchIfMissing = true)
 	ServletRegistrationBean<PushServlet> pushServlet(MessageProcessor processor, PipelineMetrics metrics,
 			PushSettings settings) {
 		ServletRegistrationBean<PushServlet> registration = new ServletRegistrationBean<>(

@@ -6,9 +6,13 @@ import java.util.Set;
 
 import dev.pixelpipeline.config.PipelineProperties;
 import dev.pixelpipeline.ingest.PushServlet;
+import org.springframework.boot.autoconfigure.condition.AllNestedConditions;
+import org.springframework.boot.autoconfigure.condition.AnyNestedCondition;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.security.oauth2.server.resource.autoconfigure.OAuth2ResourceServerProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.client.SimpleClientHttpRequestFactory;
 import org.springframework.security.config.ObjectPostProcessor;
@@ -32,10 +36,11 @@ import org.springframework.util.StringUtils;
 import org.springframework.web.client.RestTemplate;
 
 /**
- * Web security. With {@code pipeline.push.auth.enabled} the push endpoint requires the
- * Google-signed OIDC token of a push subscription and everything else stays open; without
- * it, security stays out of the way. Either way: no sessions, no CSRF tokens, no login
- * page.
+ * Web security. With {@code pipeline.push.auth.enabled} in push mode the push endpoint
+ * requires the Google-signed OIDC token of a push subscription and everything else stays
+ * open; otherwise security stays out of the way (in pull mode there is no push endpoint
+ * to protect, so no push settings are needed either). Either way: no sessions, no CSRF
+ * tokens, no login page.
  */
 @Configuration(proxyBeanMethods = false)
 class PushSecurityConfiguration {
@@ -50,13 +55,13 @@ class PushSecurityConfiguration {
 	static final Set<String> GOOGLE_ISSUERS = Set.of("https://accounts.google.com", "accounts.google.com");
 
 	@Bean
-	@ConditionalOnBooleanProperty(name = "pipeline.push.auth.enabled", havingValue = false, matchIfMissing = true)
+	@Conditional(NoPushAuthentication.class)
 	SecurityFilterChain openSecurityFilterChain(HttpSecurity http) throws Exception {
 		return stateless(http).authorizeHttpRequests((requests) -> requests.anyRequest().permitAll()).build();
 	}
 
 	@Bean
-	@ConditionalOnBooleanProperty("pipeline.push.auth.enabled")
+	@Conditional(PushAuthentication.class)
 	SecurityFilterChain pushSecurityFilterChain(HttpSecurity http, JwtDecoder pushTokenDecoder,
 			PipelineProperties properties, OAuth2ResourceServerProperties resourceServer) throws Exception {
 		PushTokenAuthorization authorization = new PushTokenAuthorization(properties.push().auth());
@@ -92,7 +97,7 @@ class PushSecurityConfiguration {
 	 * is answered 403, not 401.
 	 */
 	@Bean
-	@ConditionalOnBooleanProperty("pipeline.push.auth.enabled")
+	@Conditional(PushAuthentication.class)
 	JwtDecoder pushTokenDecoder(PipelineProperties properties, OAuth2ResourceServerProperties resourceServer) {
 		SimpleClientHttpRequestFactory requests = new SimpleClientHttpRequestFactory();
 		requests.setConnectTimeout(Duration.ofSeconds(3));
@@ -121,6 +126,50 @@ class PushSecurityConfiguration {
 	private static BearerTokenResolver onlyOn(RequestMatcher push) {
 		DefaultBearerTokenResolver header = new DefaultBearerTokenResolver();
 		return (request) -> push.matches(request) ? header.resolve(request) : null;
+	}
+
+	/**
+	 * Pushes must be authenticated: {@code pipeline.push.auth.enabled} in push mode (the
+	 * default mode).
+	 */
+	static final class PushAuthentication extends AllNestedConditions {
+
+		PushAuthentication() {
+			super(ConfigurationPhase.REGISTER_BEAN);
+		}
+
+		@ConditionalOnBooleanProperty("pipeline.push.auth.enabled")
+		static final class AuthEnabled {
+
+		}
+
+		@ConditionalOnProperty(name = "pipeline.ingest.mode", havingValue = "push", matchIfMissing = true)
+		static final class PushMode {
+
+		}
+
+	}
+
+	/**
+	 * The opposite of {@link PushAuthentication}: authentication off, or pull mode, where
+	 * {@code /pubsub/push} does not exist.
+	 */
+	static final class NoPushAuthentication extends AnyNestedCondition {
+
+		NoPushAuthentication() {
+			super(ConfigurationPhase.REGISTER_BEAN);
+		}
+
+		@ConditionalOnBooleanProperty(name = "pipeline.push.auth.enabled", havingValue = false, matchIfMissing = true)
+		static final class AuthDisabled {
+
+		}
+
+		@ConditionalOnProperty(name = "pipeline.ingest.mode", havingValue = "pull")
+		static final class PullMode {
+
+		}
+
 	}
 
 	private static HttpSecurity stateless(HttpSecurity http) throws Exception {

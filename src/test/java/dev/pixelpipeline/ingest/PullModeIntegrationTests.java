@@ -22,9 +22,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Pull mode against Google's Pub/Sub emulator: the streaming-pull subscriber stores the
- * same rows as a push subscription does for the same log entries, acks them (nothing is
- * redelivered once stored), and nacks a message whose write failed so that it comes back
- * and is stored once.
+ * same rows as a push subscription does for the same log entries (pushed to a second
+ * instance in push mode: a pull-mode instance has no push endpoint), acks them (nothing
+ * is redelivered once stored), and nacks a message whose write failed so that it comes
+ * back and is stored once.
  */
 class PullModeIntegrationTests {
 
@@ -44,8 +45,11 @@ class PullModeIntegrationTests {
 		properties.put("pipeline.ingest.mode", "pull");
 		properties.put("pipeline.ingest.subscription", "s-" + pullTopic);
 		properties.put("pipeline.ingest.max-outstanding-messages", "10");
-		try (PipelineApp app = PipelineApp.start(properties, FaultInjection.class)) {
-			emulator.createWrappedPushSubscription("s-" + pushTopic, pushTopic, app.pushEndpoint(), 10);
+		Map<String, Object> pushProperties = new LinkedHashMap<>(emulator.clientProperties());
+		pushProperties.put("pipeline.embedded.path", this.data.resolve("push.duckdb").toString());
+		try (PipelineApp app = PipelineApp.start(properties, FaultInjection.class);
+				PipelineApp pushApp = PipelineApp.start(pushProperties)) {
+			emulator.createWrappedPushSubscription("s-" + pushTopic, pushTopic, pushApp.pushEndpoint(), 10);
 			List<String> pulled = new ArrayList<>();
 			List<String> pushed = new ArrayList<>();
 			// The same entry under two insertIds, so that each path stores its own row.
@@ -57,14 +61,13 @@ class PullModeIntegrationTests {
 				emulator.publish(pushTopic, Message.logEntry(Fixtures.withInsertId(json, "pushed-" + fixture)));
 			}
 			String poison = emulator.publish(pullTopic, Message.raw("not json"));
-			List<String> all = new ArrayList<>(pulled);
-			all.addAll(pushed);
-			Map<String, Map<String, Object>> events = app.awaitEvents(all, Duration.ofSeconds(60));
+			Map<String, Map<String, Object>> events = app.awaitEvents(pulled, Duration.ofSeconds(60));
+			Map<String, Map<String, Object>> pushedEvents = pushApp.awaitEvents(pushed, Duration.ofSeconds(60));
 			app.awaitBadRows(List.of(poison), Duration.ofSeconds(30));
 
 			for (int i = 0; i < pulled.size(); i++) {
 				assertThat(comparable(events.get(pulled.get(i)))).as(PipelineApp.HIT_FIXTURES.get(i))
-					.isEqualTo(comparable(events.get(pushed.get(i))));
+					.isEqualTo(comparable(pushedEvents.get(pushed.get(i))));
 			}
 			assertThat(app.badRowsById().get(poison)).containsEntry("subscription",
 					PubSubEmulator.subscriptionPath("s-" + pullTopic));
