@@ -63,7 +63,7 @@ class ObservabilityConfigurationTests {
 				new PipelineProperties.Push(Duration.ofSeconds(9),
 						org.springframework.util.unit.DataSize.ofMegabytes(1),
 						new PipelineProperties.Auth(false, null, java.util.List.of(), Duration.ofSeconds(30))),
-				new PipelineProperties.Metrics(instanceId),
+				new PipelineProperties.Metrics(instanceId, null),
 				new PipelineProperties.DeadLetter(null, false, Duration.ofSeconds(5)),
 				new PipelineProperties.Ingest(PipelineProperties.IngestMode.PUSH, null, 1000,
 						org.springframework.util.unit.DataSize.ofMegabytes(100), 1),
