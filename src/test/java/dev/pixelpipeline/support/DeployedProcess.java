@@ -90,16 +90,19 @@ public final class DeployedProcess implements AutoCloseable {
 	/**
 	 * Polls the path, as a startup probe does, until it answers 200 with status UP; fails
 	 * when the process exits or the budget passes.
+	 * @param path the probe's path
+	 * @param timeout how long one check may take
+	 * @param budget how long the checks may go on
 	 * @return how long it took from now
 	 */
-	public Duration awaitUp(String path, Duration budget) throws InterruptedException {
+	public Duration awaitUp(String path, Duration timeout, Duration budget) throws InterruptedException {
 		long started = System.nanoTime();
 		long until = started + budget.toNanos();
 		while (System.nanoTime() < until) {
 			assertThat(this.process.isAlive())
 				.as("the app is running; stdout:%n%s%nstderr:%n%s", tail(this.stdout), tail(this.stderr))
 				.isTrue();
-			HttpResponse<String> response = get(path, Duration.ofSeconds(2));
+			HttpResponse<String> response = get(path, timeout);
 			if (response != null && response.statusCode() == 200 && response.body().contains("\"UP\"")) {
 				return Duration.ofNanos(System.nanoTime() - started);
 			}
