@@ -188,11 +188,13 @@ class DeployedConfigurationIntegrationTests {
 	 */
 	@BeforeAll
 	static void deployBoth() throws Exception {
-		// One extraction for both scenarios. The training run is skipped: the archive
-		// only shortens start-up, and the ENTRYPOINT runs the same without it.
+		// One extraction and training run for both scenarios, so that both start with the
+		// ENTRYPOINT's AOT cache (or CDS archive) as the image does.
 		CompletableFuture<ImageLayout> extraction = CompletableFuture.supplyAsync(() -> {
 			try {
-				return ImageLayout.extract(shared.resolve("image"));
+				ImageLayout image = ImageLayout.extract(shared.resolve("image"));
+				image.train(shared.resolve("training.log"));
+				return image;
 			}
 			catch (Exception ex) {
 				throw new IllegalStateException("Image layout extraction failed", ex);
@@ -440,6 +442,7 @@ class DeployedConfigurationIntegrationTests {
 		Duration exit = app.terminate(Duration.ofSeconds(30));
 		assertThat(exit).as("the process exits after SIGTERM; %s", app.logs()).isNotNull();
 		logger.info("Cloud Run configuration exited {} ms after SIGTERM", exit.toMillis());
+		logger.info("Cloud Run configuration's stderr: {}", app.stderrLines());
 		assertThat(exit).as("exit after SIGTERM, before Cloud Run's SIGKILL").isLessThan(CLOUD_RUN_SIGKILL_AFTER);
 		assertCloudLoggingJson(app);
 		Map<String, Stored> committed = committedRowsByUser(bigQuery);
@@ -508,6 +511,7 @@ class DeployedConfigurationIntegrationTests {
 		Duration exit = app.terminate(Duration.ofSeconds(gracePeriod + 20));
 		assertThat(exit).as("the process exits after SIGTERM; %s", app.logs()).isNotNull();
 		logger.info("Helm chart configuration exited {} ms after SIGTERM", exit.toMillis());
+		logger.info("Helm chart configuration's stderr: {}", app.stderrLines());
 		assertThat(exit).as("exit after SIGTERM, within terminationGracePeriodSeconds")
 			.isLessThan(Duration.ofSeconds(gracePeriod));
 		assertCloudLoggingJson(app);
@@ -558,7 +562,7 @@ class DeployedConfigurationIntegrationTests {
 			.isEqualTo(8080);
 
 		List<String> command = new ArrayList<>(
-				container.command().isEmpty() ? layout.entrypointWithoutArchive() : container.command());
+				container.command().isEmpty() ? layout.runtime().entrypoint() : container.command());
 		command.addAll(container.args());
 		command = new ArrayList<>(layout.java().substitute(command));
 		// The container's limits, as the JVM reads them from its cgroup.
