@@ -116,6 +116,41 @@ class DeployedConfigurationIntegrationTests {
 	 */
 	private static final Set<String> PLATFORM_ENV = Set.of("PORT", "K_SERVICE", "K_REVISION", "K_CONFIGURATION");
 
+	/**
+	 * Settings of the Cloud Run service and its revision template the test applies
+	 * (metadata.name: K_SERVICE and the metrics' service label; custom-audiences: the
+	 * push token's audience; startup-cpu-boost: the CPUs the JVM starts with;
+	 * containerConcurrency: pushes sent at once; timeoutSeconds: how long a push may take
+	 * to be answered; containers: see {@link ContainerSpec#APPLIED}).
+	 */
+	private static final Set<String> CLOUD_RUN_APPLIED = Set.of("metadata.name",
+			"metadata.annotations.run.googleapis.com/custom-audiences",
+			"spec.template.metadata.annotations.run.googleapis.com/startup-cpu-boost",
+			"spec.template.spec.containerConcurrency", "spec.template.spec.timeoutSeconds",
+			"spec.template.spec.containers");
+
+	/**
+	 * Settings only Cloud Run itself applies: the region label, ingress, scaling bounds,
+	 * CPU allocation between requests (the test's metrics are exported between requests,
+	 * which is what it keeps working), the runtime service account (IAM) and the traffic
+	 * split.
+	 */
+	private static final Set<String> CLOUD_RUN_PLATFORM_ONLY = Set.of("apiVersion", "kind",
+			"metadata.labels.cloud.googleapis.com/location", "metadata.annotations.run.googleapis.com/ingress",
+			"spec.template.metadata.annotations.autoscaling.knative.dev/minScale",
+			"spec.template.metadata.annotations.autoscaling.knative.dev/maxScale",
+			"spec.template.metadata.annotations.run.googleapis.com/cpu-throttling",
+			"spec.template.spec.serviceAccountName", "spec.traffic");
+
+	/**
+	 * Settings of the chart's pod the test applies (containers: see
+	 * {@link ContainerSpec#APPLIED}; volumes: the ConfigMap's mount;
+	 * terminationGracePeriodSeconds: the SIGTERM deadline) and those only Kubernetes
+	 * applies (identity, security context, scheduling).
+	 */
+	private static final Set<String> POD_SETTINGS = Set.of("containers", "volumes", "terminationGracePeriodSeconds",
+			"serviceAccountName", "securityContext", "affinity", "imagePullSecrets", "nodeSelector", "tolerations");
+
 	/** How long BigQuery takes to answer an insert while SIGTERM arrives. */
 	private static final Duration SLOW_INSERT = Duration.ofSeconds(2);
 
@@ -243,6 +278,10 @@ class DeployedConfigurationIntegrationTests {
 	private static Deployment startCloudRun() {
 		Map<String, Object> service = cloudRun.manifest();
 		assertThat(service.get("kind")).isEqualTo("Service");
+		Set<String> known = new TreeSet<>(CLOUD_RUN_APPLIED);
+		known.addAll(CLOUD_RUN_PLATFORM_ONLY);
+		assertThat(settings(service, "")).as("Cloud Run settings the test either applies or names as platform-only")
+			.isSubsetOf(known);
 		ContainerSpec container = cloudRun.container();
 		String serviceName = node(service, "metadata.name");
 		String badRowSubscription = watch(container.env().get("PIPELINE_DEADLETTER_TOPIC"), "boot-cloud-run");
@@ -289,6 +328,8 @@ class DeployedConfigurationIntegrationTests {
 		}
 		Map<String, Object> deployment = one(manifests, "Deployment");
 		Map<String, Object> pod = node(deployment, "spec.template.spec");
+		assertThat(pod.keySet()).as("pod settings the test either applies or names as Kubernetes-only")
+			.isSubsetOf(POD_SETTINGS);
 		ContainerSpec container = ContainerSpec.of(onlyContainer(pod));
 
 		// Mount the ConfigMap as the pod does: its files in a directory, and the settings
@@ -313,8 +354,8 @@ class DeployedConfigurationIntegrationTests {
 		});
 		assertThat(mounted).as("settings that read the mounted ConfigMap").isNotEmpty();
 		ContainerSpec mountedContainer = new ContainerSpec(env, container.command(), container.args(),
-				container.containerPort(), container.probes(), container.memoryLimitBytes(), container.cpuLimit(),
-				container.volumeMounts());
+				container.containerPort(), container.portName(), container.probes(), container.memoryLimitBytes(),
+				container.cpuLimit(), container.volumeMounts());
 
 		BigQueryServer bigQuery = BigQueryServer.start();
 		MetricServiceStandIn monitoring = MetricServiceStandIn.start();
@@ -590,7 +631,8 @@ class DeployedConfigurationIntegrationTests {
 	private static void assertProbesPass(DeployedProcess app, ContainerSpec container) {
 		assertThat(container.probes()).containsKeys("startupProbe", "livenessProbe");
 		container.probes().forEach((kind, probe) -> {
-			assertThat(probe.port()).as("%s port", kind).isIn(container.containerPort(), "http", "http1");
+			assertThat(probe.port()).as("%s port: the container's", kind)
+				.isIn(container.containerPort(), container.portName());
 			List<String> failures = new ArrayList<>();
 			boolean passed = false;
 			while (!passed && failures.size() < probe.failureThreshold()) {
@@ -801,6 +843,28 @@ class DeployedConfigurationIntegrationTests {
 		List<String> lines = Files.readAllLines(values);
 		Map<String, Object> manifest = new Yaml().load(Files.readString(yaml));
 		return new Rendered(manifest, lines.get(0), lines.get(1), lines.get(2), monitoring);
+	}
+
+	/**
+	 * The dotted paths of a manifest's settings, down to annotations, labels, the
+	 * revision spec's fields and the container list.
+	 */
+	private static Set<String> settings(Map<String, Object> node, String prefix) {
+		Set<String> paths = new TreeSet<>();
+		node.forEach((key, value) -> {
+			String path = prefix + key;
+			if (value instanceof Map<?, ?> child && !path.equals("spec.template.spec")
+					&& !path.endsWith("metadata.annotations") && !path.endsWith("metadata.labels")) {
+				paths.addAll(settings(cast(child), path + "."));
+			}
+			else if (value instanceof Map<?, ?> child) {
+				child.keySet().forEach((name) -> paths.add(path + "." + name));
+			}
+			else {
+				paths.add(path);
+			}
+		});
+		return paths;
 	}
 
 	private static Map<String, Object> onlyContainer(Map<String, Object> podSpec) {

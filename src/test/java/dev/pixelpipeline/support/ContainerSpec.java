@@ -3,6 +3,7 @@ package dev.pixelpipeline.support;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -14,6 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * @param command {@code command} (replaces the image's ENTRYPOINT), empty when unset
  * @param args {@code args} (replace the image's CMD), empty when unset
  * @param containerPort the single port the container listens on
+ * @param portName that port's name, or {@code null}
  * @param probes the probes by kind ({@code startupProbe}, {@code livenessProbe},
  * {@code readinessProbe})
  * @param memoryLimitBytes {@code resources.limits.memory} in bytes
@@ -21,7 +23,22 @@ import static org.assertj.core.api.Assertions.assertThat;
  * @param volumeMounts mount path by volume name
  */
 public record ContainerSpec(Map<String, String> env, List<String> command, List<String> args, int containerPort,
-		Map<String, Probe> probes, long memoryLimitBytes, int cpuLimit, Map<String, String> volumeMounts) {
+		String portName, Map<String, Probe> probes, long memoryLimitBytes, int cpuLimit,
+		Map<String, String> volumeMounts) {
+
+	/**
+	 * The container settings a test applies when it starts the app: the environment,
+	 * command and args, the port, the probes, the memory and CPU limits, and the volume
+	 * mounts (a test maps them to local directories).
+	 */
+	public static final Set<String> APPLIED = Set.of("env", "command", "args", "ports", "startupProbe", "livenessProbe",
+			"readinessProbe", "resources", "volumeMounts");
+
+	/**
+	 * The container settings only a container runtime applies: the image (the test builds
+	 * its layout from the Dockerfile instead), its pull policy, the security context.
+	 */
+	public static final Set<String> RUNTIME_ONLY = Set.of("name", "image", "imagePullPolicy", "securityContext");
 
 	/**
 	 * An HTTP probe.
@@ -39,6 +56,10 @@ public record ContainerSpec(Map<String, String> env, List<String> command, List<
 	/** Reads a container map of a parsed manifest. */
 	@SuppressWarnings("unchecked")
 	public static ContainerSpec of(Map<String, Object> container) {
+		Set<String> known = new java.util.TreeSet<>(APPLIED);
+		known.addAll(RUNTIME_ONLY);
+		assertThat(container.keySet()).as("container settings a test either applies or names as runtime-only")
+			.isSubsetOf(known);
 		Map<String, String> env = new LinkedHashMap<>();
 		for (Map<String, Object> variable : (List<Map<String, Object>>) container.getOrDefault("env", List.of())) {
 			assertThat(variable).as("env %s has a literal value (no valueFrom the test cannot reproduce)", variable)
@@ -68,8 +89,8 @@ public record ContainerSpec(Map<String, String> env, List<String> command, List<
 			mounts.put((String) mount.get("name"), (String) mount.get("mountPath"));
 		}
 		return new ContainerSpec(env, strings(container.get("command")), strings(container.get("args")),
-				(Integer) ports.get(0).get("containerPort"), probes, bytes(String.valueOf(limits.get("memory"))),
-				cpus(String.valueOf(limits.get("cpu"))), mounts);
+				(Integer) ports.get(0).get("containerPort"), (String) ports.get(0).get("name"), probes,
+				bytes(String.valueOf(limits.get("memory"))), cpus(String.valueOf(limits.get("cpu"))), mounts);
 	}
 
 	/** The probe of that kind, which must exist. */
