@@ -223,11 +223,10 @@ class DeployedConfigurationIntegrationTests {
 	 */
 	@BeforeAll
 	static void deployBoth() throws Exception {
-		// One extraction for both scenarios. Without the training run: on a loaded
-		// machine
-		// it costs more than its AOT cache saves on two starts, and the ENTRYPOINT runs
-		// the
-		// same without the cache (ImageLayoutIntegrationTests proves the cache).
+		// One extraction for both scenarios, without the training run: on a loaded
+		// machine it costs more than its AOT cache saves on two starts, and the
+		// ENTRYPOINT runs the same without the cache (ImageLayoutIntegrationTests
+		// proves the cache).
 		CompletableFuture<ImageLayout> extraction = CompletableFuture.supplyAsync(() -> {
 			try {
 				return ImageLayout.extract(shared.resolve("image"));
@@ -537,8 +536,7 @@ class DeployedConfigurationIntegrationTests {
 		assertCloudLoggingJson(app);
 
 		// SIGTERM with messages in flight: the process ends within the pod's grace
-		// period,
-		// and every message is stored or comes back to the subscription.
+		// period, and every message is stored or comes back to the subscription.
 		bigQuery.answerAlways(Answer.ok().after(SLOW_INSERT));
 		List<String> inFlight = new ArrayList<>();
 		List<PubSubEmulator.Message> late = new ArrayList<>();
