@@ -273,8 +273,12 @@ public record PipelineProperties(@DefaultValue("embedded") @NotNull SinkType sin
 	 * Monitoring, so that series of many instances do not collide; empty for an id
 	 * generated at start (Cloud Run's own instance id is only on the metadata server).
 	 * Prometheus labels its targets itself and does not get this label.
+	 * @param monitoringHost an endpoint override ({@code host:port}) for the Cloud
+	 * Monitoring API, such as a local stand-in; when set, metrics go there over plaintext
+	 * gRPC and no Google credentials are looked up, like {@code pipeline.bigquery.host}
+	 * for BigQuery
 	 */
-	public record Metrics(@DefaultValue("") String instanceId) {
+	public record Metrics(@DefaultValue("") String instanceId, String monitoringHost) {
 	}
 
 	/**

@@ -2,11 +2,18 @@ package dev.pixelpipeline.config;
 
 import java.time.Duration;
 
+import dev.pixelpipeline.support.MetricServiceStandIn;
 import io.micrometer.core.instrument.Clock;
 import io.micrometer.stackdriver.StackdriverConfig;
 import io.micrometer.stackdriver.StackdriverMeterRegistry;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.micrometer.metrics.autoconfigure.MeterRegistryCustomizer;
+import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.export.stackdriver.StackdriverMetricsExportAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Configuration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -48,6 +55,42 @@ class ObservabilityConfigurationTests {
 		registry.close();
 	}
 
+	private final ApplicationContextRunner contexts = new ApplicationContextRunner()
+		.withConfiguration(
+				AutoConfigurations.of(MetricsAutoConfiguration.class, StackdriverMetricsExportAutoConfiguration.class))
+		.withUserConfiguration(ObservabilityConfiguration.class, Properties.class)
+		.withPropertyValues("management.stackdriver.metrics.export.project-id=test-project");
+
+	@Test
+	void aMonitoringHostGetsTheSeriesOverPlaintextWithoutCredentials() {
+		try (MetricServiceStandIn monitoring = MetricServiceStandIn.start()) {
+			this.contexts.withPropertyValues("pipeline.metrics.monitoring-host=" + monitoring.hostPort())
+				.run((context) -> {
+					StackdriverMeterRegistry registry = context.getBean(StackdriverMeterRegistry.class);
+					registry.counter("pixel.events.received", "delivery", "pull").increment();
+				});
+			// Closing the context closed the registry, which publishes what it holds.
+			assertThat(monitoring.metricTypes()).contains("custom.googleapis.com/pixel/events/received");
+			assertThat(monitoring.timeSeriesRequests())
+				.allSatisfy((request) -> assertThat(request.getName()).isEqualTo("projects/test-project"));
+		}
+	}
+
+	@Test
+	void noRegistryWhenTheExportIsOffEvenWithAMonitoringHost() {
+		this.contexts
+			.withPropertyValues("pipeline.metrics.monitoring-host=127.0.0.1:1",
+					"management.stackdriver.metrics.export.enabled=false")
+			.run((context) -> assertThat(context).hasNotFailed().doesNotHaveBean(StackdriverMeterRegistry.class));
+	}
+
+	/** Binds {@code pipeline.*}. */
+	@Configuration(proxyBeanMethods = false)
+	@EnableConfigurationProperties(PipelineProperties.class)
+	static class Properties {
+
+	}
+
 	@Test
 	void anUnsetInstanceIsGeneratedAndUniquePerProcess() {
 		String generated = ObservabilityConfiguration.instanceId("");
@@ -63,7 +106,7 @@ class ObservabilityConfigurationTests {
 				new PipelineProperties.Push(Duration.ofSeconds(9),
 						org.springframework.util.unit.DataSize.ofMegabytes(1),
 						new PipelineProperties.Auth(false, null, java.util.List.of(), Duration.ofSeconds(30))),
-				new PipelineProperties.Metrics(instanceId),
+				new PipelineProperties.Metrics(instanceId, null),
 				new PipelineProperties.DeadLetter(null, false, Duration.ofSeconds(5)),
 				new PipelineProperties.Ingest(PipelineProperties.IngestMode.PUSH, null, 1000,
 						org.springframework.util.unit.DataSize.ofMegabytes(100), 1, null),

@@ -186,6 +186,8 @@ public final class BigQueryServer implements AutoCloseable {
 
 	private final Set<String> createdTables = Collections.synchronizedSet(new LinkedHashSet<>());
 
+	private final Set<String> projects = ConcurrentHashMap.newKeySet();
+
 	private final Deque<Answer> scripted = new ArrayDeque<>();
 
 	private volatile boolean datasetExists;
@@ -251,6 +253,7 @@ public final class BigQueryServer implements AutoCloseable {
 		}
 		this.tables.clear();
 		this.createdTables.clear();
+		this.projects.clear();
 		this.tables.put(TEMPLATE, tableResource(TEMPLATE, templateSchema()));
 		this.datasetExists = true;
 		this.always = Answer.ok();
@@ -269,6 +272,14 @@ public final class BigQueryServer implements AutoCloseable {
 	/** The dataset no longer exists. */
 	public void dropDataset() {
 		this.datasetExists = false;
+	}
+
+	/**
+	 * The projects named in the request paths so far (the server answers for any
+	 * project).
+	 */
+	public Set<String> projects() {
+		return Set.copyOf(this.projects);
 	}
 
 	/** Tables created with {@code tables.insert}, by name, in order. */
@@ -395,6 +406,7 @@ public final class BigQueryServer implements AutoCloseable {
 		if (parts.length < 7 || !"projects".equals(parts[3]) || !"datasets".equals(parts[5])) {
 			return error(400, "invalid", "unexpected path " + path);
 		}
+		this.projects.add(parts[4]);
 		String dataset = parts[6];
 		boolean knownDataset = this.datasetExists && DATASET.equals(dataset);
 		String method = request.getMethod().getName();
