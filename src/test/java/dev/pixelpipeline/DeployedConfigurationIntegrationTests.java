@@ -158,14 +158,6 @@ class DeployedConfigurationIntegrationTests {
 	private static final Duration CLOUD_RUN_SIGKILL_AFTER = Duration.ofSeconds(10);
 
 	/**
-	 * Whether this branch's application closes {@code /pubsub/push} in pull mode (issue
-	 * 12, item 4). Not yet: the push servlet is registered in every mode. Switch it on
-	 * with that change, and {@link #assertPushEndpointClosedInPullMode} holds the chart's
-	 * pull-mode deployment to a 404.
-	 */
-	private static final boolean PULL_MODE_CLOSES_PUSH_ENDPOINT = false;
-
-	/**
 	 * Metric types of Google's own services that a dashboard or alert may chart: the
 	 * platform writes them, not the app.
 	 */
@@ -510,9 +502,7 @@ class DeployedConfigurationIntegrationTests {
 		logger.info("Helm chart configuration ready {} ms into the test", ready.toMillis());
 		assertProbesPass(app, container);
 		assertOnlyHealthInfoAndPrometheusExposed(app);
-		if (PULL_MODE_CLOSES_PUSH_ENDPOINT) {
-			assertPushEndpointClosedInPullMode(helmDeployment);
-		}
+		assertPushEndpointClosedInPullMode(helmDeployment);
 
 		// Log entries published as the Cloud Logging sink does: pulled and stored.
 		String run = "gk" + Long.toString(System.nanoTime(), 36);
@@ -568,9 +558,8 @@ class DeployedConfigurationIntegrationTests {
 	}
 
 	/**
-	 * With {@link #PULL_MODE_CLOSES_PUSH_ENDPOINT} on: in pull mode, where push
-	 * authentication is off, {@code /pubsub/push} does not exist, so nothing that reaches
-	 * the pod stores a row without a token.
+	 * In pull mode, where push authentication is off, {@code /pubsub/push} does not
+	 * exist, so nothing that reaches the pod stores a row without a token.
 	 */
 	private static void assertPushEndpointClosedInPullMode(Deployment deployment) throws Exception {
 		String user = "pull_mode_push_" + Long.toString(System.nanoTime(), 36);
