@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.Assumptions;
+import dev.pixelpipeline.support.RequiredTools;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,7 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Runs {@code deploy/setup.sh --dry-run} and {@code deploy/teardown.sh --dry-run} with
  * fixed names and checks the commands they would run, in dependency order; runs
- * shellcheck on the scripts where it is installed.
+ * shellcheck on the scripts (where it is missing, {@link RequiredTools} fails that test
+ * in CI and skips it elsewhere).
  */
 class DeployScriptTests {
 
@@ -162,8 +163,8 @@ class DeployScriptTests {
 
 	@Test
 	void scriptsPassShellcheck() throws Exception {
-		Assumptions.assumeTrue(onPath("shellcheck"),
-				"shellcheck is not installed (Debian: apt-get install shellcheck; .ci/run installs it): not checked");
+		RequiredTools.current()
+			.check(onPath("shellcheck"), "shellcheck", "not on the PATH", "apt-get install shellcheck (Debian)");
 		Result result = run(List.of("shellcheck", "-x", "deploy/setup.sh", "deploy/teardown.sh", "deploy/common.sh"),
 				Map.of());
 		assertThat(result.exitCode()).as(result.output()).isZero();
