@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 
 import dev.pixelpipeline.support.DeploySettings;
 import dev.pixelpipeline.support.GcloudParser;
-import org.junit.jupiter.api.Assumptions;
+import dev.pixelpipeline.support.RequiredTools;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,7 +23,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Runs {@code deploy/setup.sh --dry-run} and {@code deploy/teardown.sh --dry-run} with
  * fixed names and checks the commands they would run, in dependency order; runs
- * shellcheck on the scripts where it is installed.
+ * shellcheck on the scripts (where it is missing, {@link RequiredTools} fails that test
+ * in CI and skips it elsewhere).
  */
 class DeployScriptTests {
 
@@ -217,9 +218,9 @@ class DeployScriptTests {
 	 */
 	@Test
 	void everyPubSubCommandPassesGcloudsParser() throws Exception {
-		Assumptions.assumeTrue(GcloudParser.installed(),
-				"gcloud is not installed (https://cloud.google.com/sdk/docs/install): the Pub/Sub commands of the"
-						+ " deploy scripts are not checked against its parser");
+		RequiredTools.current()
+			.check(GcloudParser.installed(), "gcloud", "not on the PATH",
+					"the Google Cloud SDK (https://cloud.google.com/sdk/docs/install)");
 		Map<String, List<String>> byShape = new LinkedHashMap<>();
 		for (Result result : List.of(run(List.of("deploy/setup.sh", "--dry-run"), Map.of()),
 				run(List.of("deploy/setup.sh", "--dry-run"), Map.of("DRY_RUN_ASSUMES", "present")),
@@ -277,8 +278,8 @@ class DeployScriptTests {
 
 	@Test
 	void scriptsPassShellcheck() throws Exception {
-		Assumptions.assumeTrue(onPath("shellcheck"),
-				"shellcheck is not installed (Debian: apt-get install shellcheck; .ci/run installs it): not checked");
+		RequiredTools.current()
+			.check(onPath("shellcheck"), "shellcheck", "not on the PATH", "apt-get install shellcheck (Debian)");
 		Result result = run(List.of("shellcheck", "-x", "deploy/setup.sh", "deploy/teardown.sh", "deploy/common.sh"),
 				Map.of());
 		assertThat(result.exitCode()).as(result.output()).isZero();

@@ -22,7 +22,7 @@ import java.util.stream.Stream;
 import dev.pixelpipeline.config.PipelineProperties;
 import dev.pixelpipeline.support.DeploySettings;
 import dev.pixelpipeline.support.GcloudParser;
-import org.junit.jupiter.api.Assumptions;
+import dev.pixelpipeline.support.RequiredTools;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.Yaml;
@@ -255,9 +255,9 @@ class DeploySettingsTests {
 
 	@Test
 	void readmePubSubCommandsPassGcloudsParser(@TempDir Path temp) throws IOException {
-		Assumptions.assumeTrue(GcloudParser.installed(),
-				"gcloud is not installed (https://cloud.google.com/sdk/docs/install): the README's Pub/Sub commands"
-						+ " are not checked against its parser");
+		RequiredTools.current()
+			.check(GcloudParser.installed(), "gcloud", "not on the PATH",
+					"the Google Cloud SDK (https://cloud.google.com/sdk/docs/install)");
 		String readme = Files.readString(Path.of("README.md"));
 		List<List<String>> commands = new ArrayList<>();
 		Matcher start = Pattern.compile("gcloud pubsub ").matcher(readme);

@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.UUID;
 import java.util.logging.Level;
 
+import dev.pixelpipeline.support.RequiredTools;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
@@ -29,9 +29,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The live local page in a real headless Chromium: it loads without console errors, and a
- * hit on the local pixel shows up on it by itself. Skipped, with the reason printed, only
- * where no Chromium or chromedriver is installed ({@code .ci/run} installs Debian's
- * {@code chromium} and {@code chromium-driver}).
+ * hit on the local pixel shows up on it by itself. Where no Chromium or chromedriver is
+ * installed, {@link RequiredTools} fails it ({@code .ci/run}, which installs Debian's
+ * {@code chromium} and {@code chromium-driver}) or skips it with the reason.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "pipeline.embedded.path=:memory:" })
@@ -52,12 +52,10 @@ class LocalPageIntegrationTests {
 	@BeforeEach
 	void startBrowser() throws IOException {
 		Path chromium = CHROMIUM.stream().filter(Files::isExecutable).findFirst().orElse(null);
-		if (chromium == null || !Files.isExecutable(CHROMEDRIVER)) {
-			String reason = "LocalPageIntegrationTests skipped: no Chromium (" + CHROMIUM + ") or no chromedriver ("
-					+ CHROMEDRIVER + ") on this machine; install Debian's chromium and chromium-driver";
-			System.err.println(reason);
-			Assumptions.abort(reason);
-		}
+		RequiredTools.current()
+			.check(chromium != null && Files.isExecutable(CHROMEDRIVER), "Chromium with chromedriver",
+					"no Chromium (" + CHROMIUM + ") or no chromedriver (" + CHROMEDRIVER + ")",
+					"apt-get install chromium chromium-driver (Debian)");
 		this.profile = Files.createTempDirectory("pixel-page-chromium");
 		ChromeOptions options = new ChromeOptions();
 		options.setBinary(chromium.toFile());

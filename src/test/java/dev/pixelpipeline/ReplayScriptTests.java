@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.junit.jupiter.api.Assumptions;
+import dev.pixelpipeline.support.RequiredTools;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -85,8 +85,8 @@ class ReplayScriptTests {
 
 	@Test
 	void scriptPassesShellcheck() throws Exception {
-		Assumptions.assumeTrue(onPath("shellcheck"),
-				"shellcheck is not installed (Debian: apt-get install shellcheck; .ci/run installs it): not checked");
+		RequiredTools.current()
+			.check(onPath("shellcheck"), "shellcheck", "not on the PATH", "apt-get install shellcheck (Debian)");
 		Result result = run(List.of("shellcheck", "-x", "deploy/replay.sh"), Map.of());
 		assertThat(result.exitCode()).as(result.output()).isZero();
 	}

@@ -4,13 +4,17 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.slf4j.Logger;
@@ -66,7 +70,12 @@ public final class BatchingSink implements EventSink, AutoCloseable {
 
 		@Override
 		public void run() {
-			write(this.batch);
+			try {
+				write(this.batch);
+			}
+			finally {
+				BatchingSink.this.unanswered.remove(this);
+			}
 		}
 
 	}
@@ -86,6 +95,14 @@ public final class BatchingSink implements EventSink, AutoCloseable {
 	private final Thread collector;
 
 	private final AtomicInteger inFlight = new AtomicInteger();
+
+	/**
+	 * Batches taken from the queue and not yet answered: waiting for a free writer or
+	 * being written. Shutdown answers what is left of them.
+	 */
+	private final Set<BatchTask> unanswered = ConcurrentHashMap.newKeySet();
+
+	private final AtomicBoolean shutDown = new AtomicBoolean();
 
 	private volatile boolean accepting = true;
 
@@ -145,6 +162,8 @@ public final class BatchingSink implements EventSink, AutoCloseable {
 				batch.add(first);
 				long[] bytes = { first.row().estimatedBytes() };
 				long flushAt = System.nanoTime() + this.settings.maxDelay().toNanos();
+				BatchTask task = new BatchTask(batch);
+				this.unanswered.add(task);
 				carry = fill(batch, bytes, flushAt);
 				this.writerSlots.acquire();
 				// Rows that queued while every writer was busy go with this batch rather
@@ -153,9 +172,15 @@ public final class BatchingSink implements EventSink, AutoCloseable {
 					carry = fill(batch, bytes, Long.MIN_VALUE);
 				}
 				this.inFlight.addAndGet(batch.size());
-				this.writers.execute(new BatchTask(batch));
+				this.writers.execute(task);
 			}
-			catch (InterruptedException ex) {
+			catch (InterruptedException | RejectedExecutionException ex) {
+				// Shutdown: it answers the batches taken from the queue; the row carried
+				// over to the next batch is in none of them.
+				if (carry != null) {
+					carry.future()
+						.complete(RowResult.retry("shutting_down", "sink shut down before the row was written"));
+				}
 				Thread.currentThread().interrupt();
 				return;
 			}
@@ -241,10 +266,16 @@ public final class BatchingSink implements EventSink, AutoCloseable {
 	}
 
 	/**
-	 * Stops taking rows, writes what is waiting, and answers anything left after the
-	 * timeout with {@link RowResult.Status#RETRY}, so that Pub/Sub redelivers it.
+	 * Stops taking rows, writes what is waiting, and answers every row still unanswered
+	 * after the timeout with {@link RowResult.Status#RETRY}, so that Pub/Sub redelivers
+	 * it: rows in the queue, in a batch waiting for a writer, and in a batch whose write
+	 * has not returned (a hanging store). Returns within the timeout whatever the writer
+	 * does; a second call returns at once.
 	 */
 	public void shutdown(Duration timeout) {
+		if (!this.shutDown.compareAndSet(false, true)) {
+			return;
+		}
 		this.accepting = false;
 		this.running = false;
 		long deadline = System.nanoTime() + timeout.toNanos();
@@ -257,17 +288,26 @@ public final class BatchingSink implements EventSink, AutoCloseable {
 			Thread.currentThread().interrupt();
 		}
 		this.collector.interrupt();
+		this.writers.shutdownNow();
+		try {
+			// Interrupted, it stops at its next wait; after that no row moves.
+			this.collector.join(200);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		RowResult retry = RowResult.retry("shutting_down", "sink shut down before the row was written");
 		int abandoned = 0;
-		for (Runnable task : this.writers.shutdownNow()) {
-			for (Pending pending : ((BatchTask) task).batch()) {
-				pending.future()
-					.complete(RowResult.retry("shutting_down", "sink shut down before the row was written"));
-				abandoned++;
+		for (BatchTask task : List.copyOf(this.unanswered)) {
+			for (Pending pending : task.batch()) {
+				if (pending.future().complete(retry)) {
+					abandoned++;
+				}
 			}
 		}
 		Pending left;
 		while ((left = this.queue.poll()) != null) {
-			left.future().complete(RowResult.retry("shutting_down", "sink shut down before the row was written"));
+			left.future().complete(retry);
 			abandoned++;
 		}
 		if (abandoned > 0) {

@@ -519,11 +519,21 @@ public final class EmbeddedDatabase implements AutoCloseable {
 		return "\"" + identifier.replace("\"", "\"\"") + "\"";
 	}
 
+	/**
+	 * Closes the store once the write in progress, if any, has ended: a batching sink
+	 * shut down with a write still running (it answers the write's rows without waiting
+	 * for it) must not have the connection closed under it, which deadlocks DuckDB's
+	 * driver.
+	 */
 	@Override
 	public void close() {
 		try {
-			this.eventWriter.close();
-			this.badRowWriter.close();
+			synchronized (this.eventWriter) {
+				this.eventWriter.close();
+			}
+			synchronized (this.badRowWriter) {
+				this.badRowWriter.close();
+			}
 			this.root.close();
 		}
 		catch (SQLException ex) {

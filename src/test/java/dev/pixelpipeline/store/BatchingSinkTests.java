@@ -27,7 +27,7 @@ class BatchingSinkTests {
 	 * A writer that records the batches it is given, then holds those that start with a
 	 * given id (all, by default) until a latch is released.
 	 */
-	static final class RecordingWriter implements BatchWriter {
+	static class RecordingWriter implements BatchWriter {
 
 		final List<List<String>> batches = Collections.synchronizedList(new ArrayList<>());
 
@@ -141,6 +141,70 @@ class BatchingSinkTests {
 			.isEqualTo(RowResult.Status.RETRY);
 		sink.shutdown(Duration.ofSeconds(1));
 		assertThat(sink.submit(row("m2", 10), DEADLINE).get().reason()).isEqualTo("shutting_down");
+	}
+
+	@Test
+	void shutdownAnswersRowsOfAHangingWriteAndRowsBehindItWithinItsTimeout() throws Exception {
+		CountDownLatch release = new CountDownLatch(1);
+		// Blocks like a socket read: an interrupt does not end it, only the release does.
+		RecordingWriter hanging = new RecordingWriter(release) {
+			@Override
+			public List<RowResult> write(List<EventRow> rows, Instant deadline) {
+				this.batches.add(rows.stream().map(EventRow::messageId).toList());
+				boolean interrupted = false;
+				while (this.release.getCount() > 0) {
+					try {
+						this.release.await();
+					}
+					catch (InterruptedException ex) {
+						interrupted = true;
+					}
+				}
+				if (interrupted) {
+					Thread.currentThread().interrupt();
+				}
+				return rows.stream().map((r) -> RowResult.stored()).toList();
+			}
+		};
+		// A batch goes out only when full: the first five rows are one batch, the next
+		// three wait behind it for the only writer.
+		BatchingSink sink = new BatchingSink(hanging, new BatchSettings(5, 1_000_000, Duration.ofSeconds(30), 100, 1),
+				null);
+		try {
+			List<CompletableFuture<RowResult>> futures = new ArrayList<>();
+			for (int i = 0; i < 5; i++) {
+				futures.add(sink.submit(row("full" + i, 10), DEADLINE));
+			}
+			long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+			while (hanging.batches.isEmpty() && System.nanoTime() < until) {
+				Thread.sleep(10);
+			}
+			assertThat(hanging.batches).as("the full batch is being written")
+				.containsExactly(List.of("full0", "full1", "full2", "full3", "full4"));
+			for (int i = 0; i < 3; i++) {
+				futures.add(sink.submit(row("behind" + i, 10), DEADLINE));
+			}
+
+			long start = System.nanoTime();
+			sink.shutdown(Duration.ofMillis(300));
+			Duration took = Duration.ofNanos(System.nanoTime() - start);
+			long again = System.nanoTime();
+			sink.close();
+			Duration closeTook = Duration.ofNanos(System.nanoTime() - again);
+
+			assertThat(futures).allSatisfy((future) -> {
+				assertThat(future).isDone();
+				assertThat(future.join().status()).isEqualTo(RowResult.Status.RETRY);
+				assertThat(future.join().reason()).isEqualTo("shutting_down");
+			});
+			// The writer still hangs: neither call waited for it beyond the timeout.
+			assertThat(release.getCount()).isEqualTo(1);
+			assertThat(took).isLessThan(Duration.ofSeconds(3));
+			assertThat(closeTook).isLessThan(Duration.ofSeconds(1));
+		}
+		finally {
+			release.countDown();
+		}
 	}
 
 	@Test

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.function.Predicate;
 import java.util.zip.GZIPInputStream;
 
@@ -43,11 +44,11 @@ import tools.jackson.databind.json.JsonMapper;
  * table (create), and {@code tabledata.insertAll} (request bodies are gzip-compressed by
  * the client; this server decodes them). By default the dataset {@value #DATASET} and the
  * template table {@value #TEMPLATE} exist and every insert succeeds. Tests then script
- * answers ({@link #answerNext}, {@link #answerAlways}, {@link #faultRate}), reject rows
- * by content ({@link #rejectRows}: those rows get {@code invalid}, the others of the
- * request {@code stopped}, nothing is kept, as BigQuery does), drop tables, and read back
- * what arrived ({@link #insertAlls}) and what was committed ({@link #committedInsertIds},
- * {@link #commitsByInsertId}).
+ * answers ({@link #answerNext}, {@link #answerAlways}, {@link #faultRate}; an
+ * {@link Answer#hang() insert that hangs}), reject rows by content ({@link #rejectRows}:
+ * those rows get {@code invalid}, the others of the request {@code stopped}, nothing is
+ * kept, as BigQuery does), drop tables, and read back what arrived ({@link #insertAlls})
+ * and what was committed ({@link #committedInsertIds}, {@link #commitsByInsertId}).
  *
  * <p>
  * A row is committed when an insert that carried it is answered success without an error
@@ -79,11 +80,18 @@ public final class BigQueryServer implements AutoCloseable {
 
 		private final Duration delay;
 
+		private final boolean hang;
+
 		private Answer(int status, String reason, Fault fault, Duration delay) {
+			this(status, reason, fault, delay, false);
+		}
+
+		private Answer(int status, String reason, Fault fault, Duration delay, boolean hang) {
 			this.status = status;
 			this.reason = reason;
 			this.fault = fault;
 			this.delay = delay;
+			this.hang = hang;
 		}
 
 		/**
@@ -127,6 +135,16 @@ public final class BigQueryServer implements AutoCloseable {
 		}
 
 		/**
+		 * No answer at all while the test runs: the request is held until
+		 * {@link BigQueryServer#reset()} or {@link BigQueryServer#close()}, then answered
+		 * 503 {@code backendError}; nothing is committed. The client sees an insert that
+		 * hangs until its read timeout.
+		 */
+		public static Answer hang() {
+			return new Answer(503, "backendError", null, Duration.ZERO, true);
+		}
+
+		/**
 		 * This answer, sent only after the delay (rows of a success are committed all the
 		 * same).
 		 */
@@ -140,6 +158,9 @@ public final class BigQueryServer implements AutoCloseable {
 
 		@Override
 		public String toString() {
+			if (this.hang) {
+				return "hang";
+			}
 			return (this.fault != null) ? this.fault.name()
 					: this.status + ((this.reason != null) ? " " + this.reason : "")
 							+ (this.delay.isZero() ? "" : " after " + this.delay);
@@ -189,6 +210,8 @@ public final class BigQueryServer implements AutoCloseable {
 	private final Set<String> projects = ConcurrentHashMap.newKeySet();
 
 	private final Deque<Answer> scripted = new ArrayDeque<>();
+
+	private volatile CountDownLatch hanging = new CountDownLatch(1);
 
 	private volatile boolean datasetExists;
 
@@ -243,6 +266,7 @@ public final class BigQueryServer implements AutoCloseable {
 	 * received or committed.
 	 */
 	public void reset() {
+		releaseHanging();
 		synchronized (this.lock) {
 			this.insertAlls.clear();
 			this.commits.clear();
@@ -396,7 +420,28 @@ public final class BigQueryServer implements AutoCloseable {
 
 	@Override
 	public void close() {
+		releaseHanging();
 		this.server.stop();
+	}
+
+	/** Answers the requests held by {@link Answer#hang()}; later ones hang again. */
+	private void releaseHanging() {
+		CountDownLatch held;
+		synchronized (this.lock) {
+			held = this.hanging;
+			this.hanging = new CountDownLatch(1);
+		}
+		held.countDown();
+	}
+
+	/** Holds the calling request thread until the server is reset or closed. */
+	private static void awaitRelease(CountDownLatch release) {
+		try {
+			release.await();
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
 	}
 
 	private ResponseDefinition respond(Request request) {
@@ -455,14 +500,19 @@ public final class BigQueryServer implements AutoCloseable {
 		}
 		String suffix = (String) request.get("templateSuffix");
 		Answer answer;
+		CountDownLatch release;
 		synchronized (this.lock) {
-			answer = this.scripted.poll();
-			if (answer == null && this.random != null && this.random.nextDouble() < this.faultRate) {
-				answer = this.faults[this.random.nextInt(this.faults.length)];
+			answer = nextAnswer();
+			release = this.hanging;
+			if (answer.hang) {
+				this.insertAlls.add(new InsertAll(table, suffix, List.copyOf(rows), answer.toString(), Instant.now()));
 			}
-			if (answer == null) {
-				answer = this.always;
-			}
+		}
+		if (answer.hang) {
+			awaitRelease(release);
+			return errorBuilder(answer.status, answer.reason, "Injected hang, then " + answer.status).build();
+		}
+		synchronized (this.lock) {
 			if (answer.isSuccess() && (!knownDataset || !this.tables.containsKey(table))) {
 				answer = Answer.notFound().after(answer.delay);
 			}
@@ -509,6 +559,17 @@ public final class BigQueryServer implements AutoCloseable {
 			}
 			return delayed(jsonBuilder(200, response), answer.delay);
 		}
+	}
+
+	/**
+	 * The next scripted answer, else a fault at the fault rate, else the usual answer.
+	 */
+	private Answer nextAnswer() {
+		Answer answer = this.scripted.poll();
+		if (answer == null && this.random != null && this.random.nextDouble() < this.faultRate) {
+			answer = this.faults[this.random.nextInt(this.faults.length)];
+		}
+		return (answer != null) ? answer : this.always;
 	}
 
 	private static ResponseDefinition delayed(ResponseDefinitionBuilder builder, Duration delay) {

@@ -19,7 +19,6 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.Assumptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
@@ -32,10 +31,11 @@ import tools.jackson.databind.node.ObjectNode;
  * Google's Pub/Sub emulator for end-to-end tests, driven through its REST admin API.
  *
  * <p>
- * Finds the emulator jar ({@code PUBSUB_EMULATOR_JAR}, then the Cloud SDK root that
- * {@code gcloud info} prints, then well-known SDK folders), starts it on a free loopback
- * port once per test JVM, and stops it when the JVM ends. Tests call {@link #shared()};
- * where no emulator exists they are skipped with one printed reason.
+ * Finds the emulator jar ({@code PUBSUB_EMULATOR_JAR} if set, else the Cloud SDK root
+ * that {@code gcloud info} prints, then well-known SDK folders), starts it on a free
+ * loopback port once per test JVM, and stops it when the JVM ends. Tests call
+ * {@link #shared()}; where no emulator exists {@link RequiredTools} fails them (CI) or
+ * skips them with one printed reason.
  */
 public final class PubSubEmulator {
 
@@ -48,6 +48,8 @@ public final class PubSubEmulator {
 	private static final Logger logger = LoggerFactory.getLogger(PubSubEmulator.class);
 
 	private static final String JAR_GLOB = "cloud-pubsub-emulator-*.jar";
+
+	private static final String JAR_VARIABLE = "PUBSUB_EMULATOR_JAR";
 
 	private static final List<String> WELL_KNOWN_SDK_ROOTS = List.of("/usr/lib/google-cloud-sdk",
 			"/usr/share/google-cloud-sdk", "/opt/google-cloud-sdk", "/google-cloud-sdk",
@@ -115,39 +117,45 @@ public final class PubSubEmulator {
 	}
 
 	/**
-	 * The emulator shared by all tests of this JVM, started on first use; aborts the
-	 * calling test (skipped, with the reason) when no emulator is installed.
+	 * The emulator shared by all tests of this JVM, started on first use. Where no
+	 * emulator is installed, {@link RequiredTools} fails the calling test (CI) or skips
+	 * it with the reason.
 	 */
 	public static synchronized PubSubEmulator shared() {
 		if (shared == null && unavailable == null) {
-			Optional<Path> jar = findJar();
+			List<String> roots = sdkRoots();
+			Optional<Path> jar = findJar(roots);
 			if (jar.isEmpty()) {
-				unavailable = "Google's Pub/Sub emulator is not installed (set PUBSUB_EMULATOR_JAR, or install the"
-						+ " Cloud SDK component pubsub-emulator): end-to-end Pub/Sub tests skipped";
-				logger.warn(unavailable);
+				unavailable = jarNotFound(roots);
 			}
 			else {
 				shared = start(jar.get());
 				Runtime.getRuntime().addShutdownHook(new Thread(shared::stop, "pubsub-emulator-stop"));
 			}
 		}
-		Assumptions.assumeTrue(shared != null, unavailable);
+		if (shared == null) {
+			RequiredTools.current()
+				.missing("Google's Pub/Sub emulator", unavailable,
+						"gcloud components install pubsub-emulator, or apt-get install"
+								+ " google-cloud-cli-pubsub-emulator, or point PUBSUB_EMULATOR_JAR at"
+								+ " cloud-pubsub-emulator-*.jar");
+		}
 		return shared;
 	}
 
-	static Optional<Path> findJar() {
-		String fromEnv = System.getenv("PUBSUB_EMULATOR_JAR");
+	/**
+	 * The emulator jar: {@code PUBSUB_EMULATOR_JAR} when set (and nothing else, so that a
+	 * wrong setting is reported rather than silently replaced), else the newest
+	 * {@code cloud-pubsub-emulator-*.jar} of the Cloud SDK that {@code gcloud info} names
+	 * or of a well-known SDK folder.
+	 */
+	static Optional<Path> findJar(List<String> sdkRoots) {
+		String fromEnv = System.getenv(JAR_VARIABLE);
 		if (fromEnv != null && !fromEnv.isBlank()) {
 			Path path = Path.of(fromEnv);
-			if (Files.isRegularFile(path)) {
-				return Optional.of(path);
-			}
-			logger.warn("PUBSUB_EMULATOR_JAR={} is not a file; looking for the Cloud SDK instead", fromEnv);
+			return Files.isRegularFile(path) ? Optional.of(path) : Optional.empty();
 		}
-		List<String> roots = new ArrayList<>();
-		sdkRootFromGcloud().ifPresent(roots::add);
-		roots.addAll(WELL_KNOWN_SDK_ROOTS);
-		for (String root : roots) {
+		for (String root : sdkRoots) {
 			Path lib = Path.of(root, "platform", "pubsub-emulator", "lib");
 			if (Files.isDirectory(lib)) {
 				try (Stream<Path> files = Files.list(lib)) {
@@ -165,6 +173,22 @@ public final class PubSubEmulator {
 			}
 		}
 		return Optional.empty();
+	}
+
+	private static String jarNotFound(List<String> sdkRoots) {
+		String fromEnv = System.getenv(JAR_VARIABLE);
+		if (fromEnv != null && !fromEnv.isBlank()) {
+			return JAR_VARIABLE + "=" + fromEnv + " is not a file";
+		}
+		return "no " + JAR_GLOB + " in platform/pubsub-emulator/lib of the Cloud SDK (looked in " + sdkRoots + ") and "
+				+ JAR_VARIABLE + " is not set";
+	}
+
+	private static List<String> sdkRoots() {
+		List<String> roots = new ArrayList<>();
+		sdkRootFromGcloud().ifPresent(roots::add);
+		roots.addAll(WELL_KNOWN_SDK_ROOTS);
+		return roots;
 	}
 
 	private static Optional<String> sdkRootFromGcloud() {
