@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -27,10 +28,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.Yaml;
 
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.convert.DurationStyle;
 import org.springframework.boot.env.YamlPropertySourceLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.MutablePropertySources;
 import org.springframework.core.env.PropertySource;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
@@ -123,7 +127,7 @@ class DeploySettingsTests {
 					Map.of("pipeline.dead-letter.topic", "projects/demo-project/topics/" + setting("BAD_ROWS_TOPIC"),
 							"pipeline.push.auth.audience", "demo-audience", "pipeline.push.auth.service-accounts",
 							"push@demo-project.iam.gserviceaccount.com")));
-		PipelineProperties properties = Binder.get(environment).bindOrCreate("pipeline", PipelineProperties.class);
+		PipelineProperties properties = bind(environment);
 		assertThat(properties.push().deadline())
 			.as("default pipeline.push.deadline of the gcp profile (the chart) = PUSH_DEADLINE")
 			.isEqualTo(duration("PUSH_DEADLINE"));
@@ -131,7 +135,7 @@ class DeploySettingsTests {
 		// Cloud Run: the rendered container's environment, bound as Spring binds it.
 		environment.getPropertySources()
 			.addFirst(new SystemEnvironmentPropertySource("cloud-run", new HashMap<>(env(cloudRun(Map.of())))));
-		PipelineProperties onCloudRun = Binder.get(environment).bindOrCreate("pipeline", PipelineProperties.class);
+		PipelineProperties onCloudRun = bind(environment);
 		assertThat(onCloudRun.push().deadline()).as("pipeline.push.deadline on Cloud Run = PUSH_DEADLINE")
 			.isEqualTo(duration("PUSH_DEADLINE"));
 		assertThat(onCloudRun.deadLetter().topic()).as("pipeline.dead-letter.topic on Cloud Run")
@@ -141,6 +145,31 @@ class DeploySettingsTests {
 			.orElseThrow(() -> new AssertionError("application.yml sets no spring.mvc.async.request-timeout"));
 		assertThat(asyncTimeout).as("the servlet's async timeout leaves the push deadline to the app")
 			.isGreaterThan(duration("PUSH_DEADLINE"));
+	}
+
+	/**
+	 * Binds {@code pipeline.*} from exactly these property sources the way the
+	 * application does ({@code @EnableConfigurationProperties}, with validation), so the
+	 * record is built through its constructor as in production, whatever other tests left
+	 * in this JVM.
+	 */
+	private static PipelineProperties bind(StandardEnvironment source) {
+		AtomicReference<PipelineProperties> bound = new AtomicReference<>();
+		new ApplicationContextRunner().withInitializer((context) -> {
+			MutablePropertySources target = context.getEnvironment().getPropertySources();
+			target.remove(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME);
+			target.remove(StandardEnvironment.SYSTEM_PROPERTIES_PROPERTY_SOURCE_NAME);
+			source.getPropertySources().forEach(target::addLast);
+		}).withUserConfiguration(BindPipelineProperties.class).run((context) -> {
+			assertThat(context).hasNotFailed();
+			bound.set(context.getBean(PipelineProperties.class));
+		});
+		return bound.get();
+	}
+
+	@EnableConfigurationProperties(PipelineProperties.class)
+	static class BindPipelineProperties {
+
 	}
 
 	@Test
