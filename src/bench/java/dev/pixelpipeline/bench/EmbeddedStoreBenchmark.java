@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import dev.pixelpipeline.parse.TrackingEvent;
-import dev.pixelpipeline.store.EmbeddedDatabase;
+import dev.pixelpipeline.store.embedded.EmbeddedDatabase;
 import dev.pixelpipeline.store.EventRow;
 import dev.pixelpipeline.store.RowResult;
 import dev.pixelpipeline.store.RowSchema;

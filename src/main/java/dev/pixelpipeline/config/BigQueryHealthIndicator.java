@@ -9,8 +9,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import dev.pixelpipeline.store.BigQueryBatchWriter;
-import dev.pixelpipeline.store.BigQueryTemplateTable;
+import dev.pixelpipeline.store.bigquery.BigQueryBatchWriter;
+import dev.pixelpipeline.store.bigquery.BigQueryTemplateTable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;

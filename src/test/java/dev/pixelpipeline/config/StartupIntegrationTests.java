@@ -11,7 +11,7 @@ import com.google.api.gax.core.CredentialsProvider;
 import com.google.cloud.spring.pubsub.core.publisher.PubSubPublisherOperations;
 import dev.pixelpipeline.PixelPipelineApplication;
 import dev.pixelpipeline.store.BadRowSink;
-import dev.pixelpipeline.store.EmbeddedBadRowSink;
+import dev.pixelpipeline.store.embedded.EmbeddedBadRowSink;
 import dev.pixelpipeline.support.PipelineApp;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -10,7 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
-import dev.pixelpipeline.store.EmbeddedDatabase;
+import dev.pixelpipeline.store.embedded.EmbeddedDatabase;
 import dev.pixelpipeline.store.RowSchema;
 import dev.pixelpipeline.support.FaultInjection;
 import dev.pixelpipeline.support.FaultInjection.Fault;

@@ -1,4 +1,4 @@
-package dev.pixelpipeline.store;
+package dev.pixelpipeline.store.embedded;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,6 +24,12 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
+import dev.pixelpipeline.store.BadRow;
+import dev.pixelpipeline.store.BatchingSink;
+import dev.pixelpipeline.store.Column;
+import dev.pixelpipeline.store.EventRow;
+import dev.pixelpipeline.store.RowResult;
+import dev.pixelpipeline.store.RowSchema;
 import org.duckdb.DuckDBAppender;
 import org.duckdb.DuckDBConnection;
 import org.slf4j.Logger;

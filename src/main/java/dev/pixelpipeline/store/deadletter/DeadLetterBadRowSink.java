@@ -1,4 +1,4 @@
-package dev.pixelpipeline.store;
+package dev.pixelpipeline.store.deadletter;
 
 import java.time.Duration;
 import java.util.HashMap;
@@ -11,6 +11,8 @@ import java.util.concurrent.TimeoutException;
 import com.google.cloud.spring.pubsub.core.publisher.PubSubPublisherOperations;
 import com.google.protobuf.ByteString;
 import com.google.pubsub.v1.PubsubMessage;
+import dev.pixelpipeline.store.BadRow;
+import dev.pixelpipeline.store.BadRowSink;
 
 /**
  * Publishes each bad row to a Pub/Sub dead-letter topic: the original message data as

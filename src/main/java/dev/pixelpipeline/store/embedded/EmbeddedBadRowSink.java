@@ -1,7 +1,10 @@
-package dev.pixelpipeline.store;
+package dev.pixelpipeline.store.embedded;
 
 import java.sql.SQLException;
 import java.util.concurrent.CompletableFuture;
+
+import dev.pixelpipeline.store.BadRow;
+import dev.pixelpipeline.store.BadRowSink;
 
 /**
  * Keeps bad rows in the embedded store's {@code _bad_rows} table, whichever sink stores

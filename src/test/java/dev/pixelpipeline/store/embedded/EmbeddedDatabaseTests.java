@@ -1,4 +1,4 @@
-package dev.pixelpipeline.store;
+package dev.pixelpipeline.store.embedded;
 
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -9,6 +9,11 @@ import java.util.List;
 import java.util.Map;
 
 import dev.pixelpipeline.parse.TrackingEvent;
+import dev.pixelpipeline.store.BadRow;
+import dev.pixelpipeline.store.EventRow;
+import dev.pixelpipeline.store.RowResult;
+import dev.pixelpipeline.store.RowSchema;
+import dev.pixelpipeline.store.TableNamer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,11 +1,14 @@
-package dev.pixelpipeline.store;
+package dev.pixelpipeline.store.embedded;
 
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
-import dev.pixelpipeline.parse.LogText;
+import dev.pixelpipeline.logging.LogText;
+import dev.pixelpipeline.store.BatchWriter;
+import dev.pixelpipeline.store.EventRow;
+import dev.pixelpipeline.store.RowResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,4 +1,4 @@
-package dev.pixelpipeline.store;
+package dev.pixelpipeline.store.bigquery;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -27,6 +27,11 @@ import com.google.cloud.bigquery.BigQueryException;
 import com.google.cloud.bigquery.InsertAllRequest;
 import com.google.cloud.bigquery.InsertAllResponse;
 import com.google.cloud.bigquery.TableId;
+import dev.pixelpipeline.store.BatchWriter;
+import dev.pixelpipeline.store.BatchingSink;
+import dev.pixelpipeline.store.EventRow;
+import dev.pixelpipeline.store.RowResult;
+import dev.pixelpipeline.store.TableName;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
