@@ -21,7 +21,7 @@ import org.springframework.context.annotation.Configuration;
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(name = "spring.cloud.gcp.pubsub.enabled", havingValue = "true")
-class PubSubClientConfiguration {
+class IngestConfiguration {
 
 	/**
 	 * The emulator takes no credentials: never look for Google's application default
