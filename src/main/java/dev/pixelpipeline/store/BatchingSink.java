@@ -112,6 +112,12 @@ public final class BatchingSink implements EventSink, AutoCloseable {
 		return this.writer.name();
 	}
 
+	/** The writer's health: batching itself has nothing that can break. */
+	@Override
+	public StoreHealth health() {
+		return this.writer.health();
+	}
+
 	/** Rows waiting for a batch plus rows being written. */
 	public int pending() {
 		return this.queue.size() + this.inFlight.get();

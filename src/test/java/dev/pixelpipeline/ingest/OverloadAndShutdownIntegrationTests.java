@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 import dev.pixelpipeline.store.embedded.EmbeddedDatabase;
+import dev.pixelpipeline.store.embedded.EmbeddedReads;
 import dev.pixelpipeline.store.RowSchema;
 import dev.pixelpipeline.support.FaultInjection;
 import dev.pixelpipeline.support.FaultInjection.Fault;
@@ -93,7 +94,10 @@ class OverloadAndShutdownIntegrationTests {
 		List<Integer> statuses = answers.stream().map(CompletableFuture::join).toList();
 		try (EmbeddedDatabase reopened = new EmbeddedDatabase(db.toString(),
 				RowSchema.of(List.of("user_id", "order_id", "type")), "pixel")) {
-			List<String> stored = reopened.events(100, null).stream().map((r) -> (String) r.get("message_id")).toList();
+			List<String> stored = new EmbeddedReads(reopened).events(100, null)
+				.stream()
+				.map((r) -> (String) r.get("message_id"))
+				.toList();
 			for (int i = 0; i < statuses.size(); i++) {
 				int status = statuses.get(i);
 				if (status / 100 == 2) {
