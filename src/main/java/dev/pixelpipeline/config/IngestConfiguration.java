@@ -10,6 +10,7 @@ import dev.pixelpipeline.ingest.PipelineMetrics;
 import dev.pixelpipeline.ingest.PullSubscriber;
 import dev.pixelpipeline.ingest.PushServlet;
 import dev.pixelpipeline.ingest.PushSettings;
+import dev.pixelpipeline.store.SinkShutdown;
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;

@@ -10,6 +10,7 @@ import dev.pixelpipeline.store.BadRowSink;
 import dev.pixelpipeline.store.BatchingSink;
 import dev.pixelpipeline.store.EventSink;
 import dev.pixelpipeline.store.RowSchema;
+import dev.pixelpipeline.store.SinkShutdown;
 import dev.pixelpipeline.store.TableNamer;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
