@@ -3,7 +3,7 @@ package dev.pixelpipeline;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 
-import dev.pixelpipeline.store.EmbeddedDatabase;
+import dev.pixelpipeline.store.embedded.EmbeddedDatabase;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;

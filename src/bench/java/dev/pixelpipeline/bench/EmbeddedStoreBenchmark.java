@@ -13,7 +13,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import dev.pixelpipeline.parse.TrackingEvent;
-import dev.pixelpipeline.store.EmbeddedDatabase;
+import dev.pixelpipeline.store.embedded.EmbeddedDatabase;
+import dev.pixelpipeline.store.BatchWriter;
 import dev.pixelpipeline.store.EventRow;
 import dev.pixelpipeline.store.RowResult;
 import dev.pixelpipeline.store.RowSchema;
@@ -54,6 +55,8 @@ public class EmbeddedStoreBenchmark {
 
 	private EmbeddedDatabase database;
 
+	private BatchWriter writer;
+
 	private final RowSchema schema = RowSchema.of(ATTRIBUTES);
 
 	private final TableNamer namer = new TableNamer("pixel", "_{user_id}_{date}", ATTRIBUTES);
@@ -64,6 +67,7 @@ public class EmbeddedStoreBenchmark {
 	public void open() throws IOException {
 		this.directory = Files.createTempDirectory("pixel-store-bench");
 		this.database = new EmbeddedDatabase(this.directory.resolve("bench.duckdb").toString(), this.schema, "pixel");
+		this.writer = this.database.writer();
 	}
 
 	@TearDown(Level.Trial)
@@ -89,7 +93,7 @@ public class EmbeddedStoreBenchmark {
 					"203.0.113.0", "https://www.example.com/checkout/thanks", 200);
 			rows.add(EventRow.of(this.namer.name(event), id, this.schema.values(event, now)));
 		}
-		return this.database.insert(rows);
+		return this.writer.write(rows, Instant.MAX);
 	}
 
 }

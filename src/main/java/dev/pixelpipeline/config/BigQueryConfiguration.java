@@ -6,10 +6,9 @@ import com.google.cloud.bigquery.BigQuery;
 import com.google.cloud.bigquery.TableId;
 import dev.pixelpipeline.ingest.PipelineMetrics;
 import dev.pixelpipeline.store.BatchingSink;
-import dev.pixelpipeline.store.BigQueryBatchWriter;
-import dev.pixelpipeline.store.BigQueryClients;
-import dev.pixelpipeline.store.BigQueryTemplateTable;
+import dev.pixelpipeline.store.EventSink;
 import dev.pixelpipeline.store.RowSchema;
+import dev.pixelpipeline.store.bigquery.BigQueryStore;
 import org.springframework.boot.ApplicationRunner;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
@@ -17,23 +16,22 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.util.StringUtils;
 
 /**
- * Wires the BigQuery store when {@code pipeline.sink=bigquery}: the client, the batch
- * writer behind a {@link BatchingSink}, the template table check at start-up and the
- * readiness indicator {@code bigQuery}. Bad rows still go to the embedded store's
- * {@code _bad_rows} table unless another {@code BadRowSink} is configured.
+ * The BigQuery store when {@code pipeline.sink=bigquery}: the client, the store behind a
+ * {@link BatchingSink}, the template table check at start-up and the readiness component
+ * {@code bigQuery}. Bad rows still go to the embedded store's {@code _bad_rows} table
+ * unless a dead-letter topic is set ({@link BadRowsConfiguration}).
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(name = "pipeline.sink", havingValue = "bigquery")
 class BigQueryConfiguration {
 
 	/**
-	 * The client: one attempt per call, bounded timeouts; {@link BigQueryBatchWriter}
-	 * owns the retries.
+	 * The client: one attempt per call, bounded timeouts; the store owns the retries.
 	 */
 	@Bean
 	BigQuery bigQueryClient(PipelineProperties properties) {
 		PipelineProperties.BigQuery settings = properties.bigquery();
-		return BigQueryClients.create(settings.projectId(), settings.host(), settings.connectTimeout(),
+		return BigQueryStore.client(settings.projectId(), settings.host(), settings.connectTimeout(),
 				settings.readTimeout(), settings.maxConcurrentRequests() + 4);
 	}
 
@@ -48,44 +46,36 @@ class BigQueryConfiguration {
 	}
 
 	@Bean(destroyMethod = "close")
-	BigQueryBatchWriter bigQueryBatchWriter(BigQuery bigQueryClient, TableId bigQueryTemplateTableId,
+	BigQueryStore bigQueryStore(BigQuery bigQueryClient, TableId bigQueryTemplateTableId, RowSchema schema,
 			PipelineProperties properties, Clock clock) {
 		PipelineProperties.BigQuery settings = properties.bigquery();
 		PipelineProperties.Retry retry = settings.retry();
-		return new BigQueryBatchWriter(bigQueryClient, bigQueryTemplateTableId.getProject(),
-				bigQueryTemplateTableId.getDataset(),
-				new BigQueryBatchWriter.Retry(retry.initialBackoff(), retry.maxBackoff(), retry.minTimeLeft()),
-				settings.maxConcurrentRequests(), clock);
+		String suffix = properties.table().suffix();
+		return new BigQueryStore(bigQueryClient, bigQueryTemplateTableId, schema,
+				new BigQueryStore.Settings(suffix == null || suffix.isEmpty(), settings.createTemplate(),
+						retry.initialBackoff(), retry.maxBackoff(), retry.minTimeLeft(),
+						settings.maxConcurrentRequests()),
+				clock);
 	}
 
 	@Bean(destroyMethod = "close")
-	BatchingSink bigQuerySink(BigQueryBatchWriter bigQueryBatchWriter, PipelineProperties properties,
-			PipelineMetrics metrics) {
-		return new BatchingSink(bigQueryBatchWriter,
+	BatchingSink bigQuerySink(BigQueryStore bigQueryStore, PipelineProperties properties, PipelineMetrics metrics) {
+		return new BatchingSink(bigQueryStore,
 				properties.bigquery().batch().settings(PipelineProperties.BigQuery.BATCH_DEFAULTS), metrics);
 	}
 
-	@Bean
-	BigQueryTemplateTable bigQueryTemplateTable(BigQuery bigQueryClient, TableId bigQueryTemplateTableId,
-			RowSchema schema, PipelineProperties properties) {
-		String suffix = properties.table().suffix();
-		return new BigQueryTemplateTable(bigQueryClient, bigQueryTemplateTableId, schema,
-				suffix == null || suffix.isEmpty());
-	}
-
 	/**
-	 * Contributes {@code bigQuery} to health; application.yml puts it in the readiness
-	 * group only.
+	 * Contributes {@code bigQuery} to health, from the sink's own health (the template
+	 * table, created first with {@code create-template}, and recent insert problems);
+	 * application.yml puts it in the readiness group only.
 	 */
 	@Bean(destroyMethod = "close")
-	BigQueryHealthIndicator bigQueryHealthIndicator(BigQueryTemplateTable bigQueryTemplateTable,
-			BigQueryBatchWriter bigQueryBatchWriter, PipelineProperties properties) {
-		return new BigQueryHealthIndicator(bigQueryTemplateTable, bigQueryBatchWriter,
-				properties.bigquery().createTemplate(), properties.bigquery().healthTimeout());
+	StoreHealthIndicator bigQueryHealthIndicator(EventSink sink, PipelineProperties properties) {
+		return new StoreHealthIndicator("BigQuery", sink::health, properties.bigquery().healthTimeout());
 	}
 
 	@Bean
-	ApplicationRunner bigQueryStartupCheck(BigQueryHealthIndicator bigQueryHealthIndicator) {
+	ApplicationRunner bigQueryStartupCheck(StoreHealthIndicator bigQueryHealthIndicator) {
 		return (args) -> bigQueryHealthIndicator.checkAtStartup();
 	}
 

@@ -12,7 +12,7 @@ import org.springframework.util.StringUtils;
  * topic, no database file is opened, so the container can run with a read-only root
  * filesystem.
  */
-public class EmbeddedStoreCondition implements Condition {
+class EmbeddedStoreCondition implements Condition {
 
 	@Override
 	public boolean matches(ConditionContext context, AnnotatedTypeMetadata metadata) {

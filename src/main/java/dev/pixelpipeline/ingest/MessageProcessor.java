@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 import dev.pixelpipeline.parse.HitParser;
-import dev.pixelpipeline.parse.LogText;
+import dev.pixelpipeline.logging.LogText;
 import dev.pixelpipeline.parse.ParseResult;
 import dev.pixelpipeline.parse.PubSubMessage;
 import dev.pixelpipeline.parse.TrackingEvent;

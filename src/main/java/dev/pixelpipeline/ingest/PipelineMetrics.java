@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
-import dev.pixelpipeline.store.BatchingSink;
+import dev.pixelpipeline.store.BatchListener;
 import dev.pixelpipeline.store.RowResult;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -18,7 +18,7 @@ import io.micrometer.core.instrument.Timer;
  * The pipeline's Micrometer meters. Their names are an interface: the dashboards and
  * alerts in {@code deploy/} use them.
  */
-public final class PipelineMetrics implements BatchingSink.BatchListener {
+public final class PipelineMetrics implements BatchListener {
 
 	/** Messages received, tag {@code delivery}. */
 	public static final String RECEIVED = "pixel.events.received";

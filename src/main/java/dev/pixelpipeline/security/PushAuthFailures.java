@@ -2,7 +2,7 @@ package dev.pixelpipeline.security;
 
 import java.io.IOException;
 
-import dev.pixelpipeline.parse.LogText;
+import dev.pixelpipeline.logging.LogText;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.slf4j.Logger;

@@ -5,7 +5,7 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 import dev.pixelpipeline.config.PipelineProperties;
-import dev.pixelpipeline.parse.LogText;
+import dev.pixelpipeline.logging.LogText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.security.authorization.AuthorizationDecision;

@@ -18,4 +18,10 @@ public interface BadRowSink {
 	/** A short name for metrics and logs. */
 	String name();
 
+	/**
+	 * Whether bad rows can be recorded, for readiness. May block; the caller bounds the
+	 * wait.
+	 */
+	StoreHealth health();
+
 }

@@ -20,4 +20,10 @@ public interface BatchWriter {
 	/** A short name for metrics and logs. */
 	String name();
 
+	/**
+	 * Whether the store behind this writer can take writes, for readiness. May block on
+	 * the store; the caller bounds the wait.
+	 */
+	StoreHealth health();
+
 }

@@ -38,21 +38,6 @@ public final class BatchingSink implements EventSink, AutoCloseable {
 
 	private static final Logger logger = LoggerFactory.getLogger(BatchingSink.class);
 
-	/** Told about each written batch, for metrics. */
-	@FunctionalInterface
-	public interface BatchListener {
-
-		/**
-		 * Called after each batch, on a writer thread.
-		 * @param sink the writer's name
-		 * @param rows the rows in the batch
-		 * @param nanos how long the write took
-		 * @param results the results, one per row
-		 */
-		void onBatch(String sink, int rows, long nanos, List<RowResult> results);
-
-	}
-
 	private record Pending(EventRow row, Instant deadline, CompletableFuture<RowResult> future) {
 	}
 
@@ -142,6 +127,12 @@ public final class BatchingSink implements EventSink, AutoCloseable {
 	@Override
 	public String name() {
 		return this.writer.name();
+	}
+
+	/** The writer's health: batching itself has nothing that can break. */
+	@Override
+	public StoreHealth health() {
+		return this.writer.health();
 	}
 
 	/** Rows waiting for a batch plus rows being written. */

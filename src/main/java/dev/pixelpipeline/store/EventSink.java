@@ -27,4 +27,10 @@ public interface EventSink {
 	/** A short name for metrics and logs: {@code embedded}, {@code bigquery}. */
 	String name();
 
+	/**
+	 * Whether the store can take rows, for readiness: a new adapter brings its own check
+	 * without new wiring. May block on the store; the caller bounds the wait.
+	 */
+	StoreHealth health();
+
 }

@@ -1,8 +1,6 @@
 package dev.pixelpipeline.web;
 
-import dev.pixelpipeline.config.EmbeddedStoreCondition;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
-import org.springframework.context.annotation.Conditional;
+import dev.pixelpipeline.config.ConditionalOnReadApi;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.servlet.config.annotation.ResourceHandlerRegistry;
 import org.springframework.web.servlet.config.annotation.ViewControllerRegistry;
@@ -14,8 +12,7 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
  * while the read API it polls is on).
  */
 @Configuration(proxyBeanMethods = false)
-@ConditionalOnProperty(prefix = "pipeline.read-api", name = "enabled", havingValue = "true", matchIfMissing = true)
-@Conditional(EmbeddedStoreCondition.class)
+@ConditionalOnReadApi
 class LocalPageConfiguration implements WebMvcConfigurer {
 
 	@Override

@@ -4,10 +4,8 @@ import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
 
-import dev.pixelpipeline.store.EmbeddedDatabase;
-import dev.pixelpipeline.config.EmbeddedStoreCondition;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
-import org.springframework.context.annotation.Conditional;
+import dev.pixelpipeline.config.ConditionalOnReadApi;
+import dev.pixelpipeline.store.embedded.EmbeddedReads;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -20,22 +18,21 @@ import org.springframework.web.bind.annotation.RestController;
  * on a laptop.
  */
 @RestController
-@ConditionalOnProperty(prefix = "pipeline.read-api", name = "enabled", havingValue = "true", matchIfMissing = true)
-@Conditional(EmbeddedStoreCondition.class)
+@ConditionalOnReadApi
 @RequestMapping("/api")
 class ReadApiController {
 
 	private static final int MAX_LIMIT = 1000;
 
-	private final EmbeddedDatabase database;
+	private final EmbeddedReads reads;
 
-	ReadApiController(EmbeddedDatabase database) {
-		this.database = database;
+	ReadApiController(EmbeddedReads reads) {
+		this.reads = reads;
 	}
 
 	@GetMapping("/tables")
-	List<EmbeddedDatabase.TableInfo> tables() throws SQLException {
-		return this.database.tables();
+	List<EmbeddedReads.TableInfo> tables() throws SQLException {
+		return this.reads.tables();
 	}
 
 	@GetMapping("/events")
@@ -44,7 +41,7 @@ class ReadApiController {
 		if (limit < 1 || limit > MAX_LIMIT) {
 			return badLimit();
 		}
-		return ResponseEntity.ok(this.database.events(limit, table));
+		return ResponseEntity.ok(this.reads.events(limit, table));
 	}
 
 	@GetMapping("/bad-rows")
@@ -52,7 +49,7 @@ class ReadApiController {
 		if (limit < 1 || limit > MAX_LIMIT) {
 			return badLimit();
 		}
-		return ResponseEntity.ok(this.database.badRows(limit));
+		return ResponseEntity.ok(this.reads.badRows(limit));
 	}
 
 	private static ResponseEntity<Object> badLimit() {

@@ -12,16 +12,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import dev.pixelpipeline.config.ConditionalOnReadApi;
 import dev.pixelpipeline.ingest.PipelineMetrics;
-import dev.pixelpipeline.store.EmbeddedDatabase;
+import dev.pixelpipeline.store.embedded.EmbeddedReads;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.HistogramSnapshot;
 import io.micrometer.core.instrument.distribution.ValueAtPercentile;
-import dev.pixelpipeline.config.EmbeddedStoreCondition;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
-import org.springframework.context.annotation.Conditional;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -31,26 +29,25 @@ import org.springframework.web.bind.annotation.RestController;
  * (since this process started).
  */
 @RestController
-@ConditionalOnProperty(prefix = "pipeline.read-api", name = "enabled", havingValue = "true", matchIfMissing = true)
-@Conditional(EmbeddedStoreCondition.class)
+@ConditionalOnReadApi
 class StatsController {
 
 	static final int MINUTES = 60;
 
-	private final EmbeddedDatabase database;
+	private final EmbeddedReads reads;
 
 	private final MeterRegistry registry;
 
 	private final Clock clock;
 
-	StatsController(EmbeddedDatabase database, MeterRegistry registry, Clock clock) {
-		this.database = database;
+	StatsController(EmbeddedReads reads, MeterRegistry registry, Clock clock) {
+		this.reads = reads;
 		this.registry = registry;
 		this.clock = clock;
 	}
 
 	/** The answer of {@code /api/stats}. */
-	record Stats(Instant now, List<EmbeddedDatabase.MinuteCount> rowsPerMinute, Map<String, Double> counters, Lag lag) {
+	record Stats(Instant now, List<EmbeddedReads.MinuteCount> rowsPerMinute, Map<String, Double> counters, Lag lag) {
 	}
 
 	/** Stored time minus event time, in milliseconds, over this process's recent rows. */
@@ -62,13 +59,13 @@ class StatsController {
 		Instant now = this.clock.instant();
 		Instant first = now.truncatedTo(ChronoUnit.MINUTES).minus(Duration.ofMinutes(MINUTES - 1));
 		Map<Instant, Long> counted = new HashMap<>();
-		for (EmbeddedDatabase.MinuteCount minute : this.database.rowsPerMinute(first)) {
+		for (EmbeddedReads.MinuteCount minute : this.reads.rowsPerMinute(first)) {
 			counted.put(minute.minute(), minute.rows());
 		}
-		List<EmbeddedDatabase.MinuteCount> minutes = new ArrayList<>(MINUTES);
+		List<EmbeddedReads.MinuteCount> minutes = new ArrayList<>(MINUTES);
 		for (int i = 0; i < MINUTES; i++) {
 			Instant minute = first.plus(Duration.ofMinutes(i));
-			minutes.add(new EmbeddedDatabase.MinuteCount(minute, counted.getOrDefault(minute, 0L)));
+			minutes.add(new EmbeddedReads.MinuteCount(minute, counted.getOrDefault(minute, 0L)));
 		}
 		Map<String, Double> counters = new LinkedHashMap<>();
 		counters.put("received", total(PipelineMetrics.RECEIVED));

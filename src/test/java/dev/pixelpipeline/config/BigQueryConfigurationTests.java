@@ -6,8 +6,7 @@ import com.google.cloud.NoCredentials;
 import com.google.cloud.bigquery.BigQuery;
 import dev.pixelpipeline.store.BadRowSink;
 import dev.pixelpipeline.store.BatchSettings;
-import dev.pixelpipeline.store.EmbeddedBadRowSink;
-import dev.pixelpipeline.store.EmbeddedDatabase;
+import dev.pixelpipeline.store.embedded.EmbeddedDatabase;
 import dev.pixelpipeline.store.EventSink;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -34,7 +33,8 @@ class BigQueryConfigurationTests {
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(ValidationAutoConfiguration.class))
-		.withUserConfiguration(Properties.class, PipelineConfiguration.class, BigQueryConfiguration.class)
+		.withUserConfiguration(Properties.class, PipelineConfiguration.class, EmbeddedStoreConfiguration.class,
+				BigQueryConfiguration.class, BadRowsConfiguration.class)
 		.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
 		.withPropertyValues("pipeline.embedded.path=:memory:");
 
@@ -42,7 +42,7 @@ class BigQueryConfigurationTests {
 	void embeddedModeHasNoBigQueryBeans() {
 		this.runner.run((context) -> {
 			assertThat(context).hasSingleBean(EventSink.class).hasBean("embeddedSink");
-			assertThat(context).doesNotHaveBean(BigQuery.class).doesNotHaveBean(BigQueryHealthIndicator.class);
+			assertThat(context).doesNotHaveBean(BigQuery.class).doesNotHaveBean("bigQueryHealthIndicator");
 		});
 	}
 
@@ -56,7 +56,7 @@ class BigQueryConfigurationTests {
 					.hasBean("bigQuerySink")
 					.doesNotHaveBean("embeddedSink");
 				assertThat(context).hasSingleBean(EmbeddedDatabase.class);
-				assertThat(context.getBean(BadRowSink.class)).isInstanceOf(EmbeddedBadRowSink.class);
+				assertThat(context.getBean(BadRowSink.class).name()).isEqualTo("embedded");
 				assertThat(context).hasBean("bigQueryHealthIndicator");
 				BigQuery client = context.getBean(BigQuery.class);
 				assertThat(client.getOptions().getCredentials()).isSameAs(NoCredentials.getInstance());

@@ -1,5 +1,6 @@
 package dev.pixelpipeline.config;
 
+import dev.pixelpipeline.ingest.PullSubscriber;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -25,9 +26,18 @@ class PushEndpointConditionTests {
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(ValidationAutoConfiguration.class))
-		.withUserConfiguration(Properties.class, PipelineConfiguration.class)
+		.withUserConfiguration(Properties.class, PipelineConfiguration.class, EmbeddedStoreConfiguration.class,
+				BadRowsConfiguration.class, IngestConfiguration.class)
 		.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
 		.withPropertyValues("pipeline.embedded.path=:memory:");
+
+	/**
+	 * Pull mode with a stand-in for the subscriber, which would connect to Pub/Sub on
+	 * start ({@code PullModeIntegrationTests} runs the real one).
+	 */
+	private final ApplicationContextRunner pull = this.runner.withAllowBeanDefinitionOverriding(true)
+		.withBean("pullSubscriber", PullSubscriber.class, () -> null)
+		.withPropertyValues("spring.cloud.gcp.pubsub.enabled=true");
 
 	@Test
 	void pushModeIsTheDefaultAndRegistersThePushServlet() {
@@ -42,9 +52,7 @@ class PushEndpointConditionTests {
 
 	@Test
 	void pullModeHasNoPushServlet() {
-		this.runner
-			.withPropertyValues("pipeline.ingest.mode=pull", "pipeline.ingest.subscription=pixel-pipeline-pull",
-					"spring.cloud.gcp.pubsub.enabled=true")
+		this.pull.withPropertyValues("pipeline.ingest.mode=pull", "pipeline.ingest.subscription=pixel-pipeline-pull")
 			.run((context) -> assertThat(context).hasNotFailed()
 				.doesNotHaveBean("pushServlet")
 				.hasBean("messageProcessor"));
@@ -52,9 +60,7 @@ class PushEndpointConditionTests {
 
 	@Test
 	void pullModeInUpperCaseHasNoPushServletEither() {
-		this.runner
-			.withPropertyValues("pipeline.ingest.mode=PULL", "pipeline.ingest.subscription=pixel-pipeline-pull",
-					"spring.cloud.gcp.pubsub.enabled=true")
+		this.pull.withPropertyValues("pipeline.ingest.mode=PULL", "pipeline.ingest.subscription=pixel-pipeline-pull")
 			.run((context) -> assertThat(context).hasNotFailed().doesNotHaveBean("pushServlet"));
 	}
 

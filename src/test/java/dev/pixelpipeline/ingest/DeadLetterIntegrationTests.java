@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.UUID;
 
 import dev.pixelpipeline.store.BadRowSink;
-import dev.pixelpipeline.store.DeadLetterBadRowSink;
+import dev.pixelpipeline.store.deadletter.DeadLetterBadRowSink;
 import dev.pixelpipeline.support.PipelineApp;
 import dev.pixelpipeline.support.PubSubEmulator;
 import dev.pixelpipeline.support.PubSubEmulator.Message;

@@ -16,7 +16,7 @@ import java.util.Optional;
 import java.util.UUID;
 
 import dev.pixelpipeline.Pushes;
-import dev.pixelpipeline.store.EmbeddedDatabase;
+import dev.pixelpipeline.store.embedded.EmbeddedReads;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -43,7 +43,7 @@ class HostileInputIntegrationTests {
 	int port;
 
 	@Autowired
-	EmbeddedDatabase database;
+	EmbeddedReads database;
 
 	@Test
 	void bodyOverOneMegabyteWithContentLengthIs413BeforeItIsSent() throws Exception {

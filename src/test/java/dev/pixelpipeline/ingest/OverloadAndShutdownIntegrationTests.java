@@ -13,7 +13,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import dev.pixelpipeline.config.PipelineProperties;
-import dev.pixelpipeline.store.EmbeddedDatabase;
+import dev.pixelpipeline.store.embedded.EmbeddedDatabase;
+import dev.pixelpipeline.store.embedded.EmbeddedReads;
 import dev.pixelpipeline.store.RowSchema;
 import dev.pixelpipeline.support.BigQueryServer;
 import dev.pixelpipeline.support.BigQueryServer.Answer;
@@ -263,7 +264,10 @@ class OverloadAndShutdownIntegrationTests {
 		List<Integer> statuses = answers.stream().map(CompletableFuture::join).toList();
 		try (EmbeddedDatabase reopened = new EmbeddedDatabase(db.toString(),
 				RowSchema.of(List.of("user_id", "order_id", "type")), "pixel")) {
-			List<String> stored = reopened.events(100, null).stream().map((r) -> (String) r.get("message_id")).toList();
+			List<String> stored = new EmbeddedReads(reopened).events(100, null)
+				.stream()
+				.map((r) -> (String) r.get("message_id"))
+				.toList();
 			for (int i = 0; i < statuses.size(); i++) {
 				int status = statuses.get(i);
 				if (status / 100 == 2) {

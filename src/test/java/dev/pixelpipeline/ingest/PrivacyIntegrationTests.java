@@ -4,7 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 
 import dev.pixelpipeline.Pushes;
-import dev.pixelpipeline.store.EmbeddedDatabase;
+import dev.pixelpipeline.store.embedded.EmbeddedReads;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -25,7 +25,7 @@ class PrivacyIntegrationTests {
 	int port;
 
 	@Autowired
-	EmbeddedDatabase database;
+	EmbeddedReads database;
 
 	@Test
 	void userAgentIsDroppedAndIpv4IsAnonymised() throws Exception {

@@ -7,7 +7,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
-import dev.pixelpipeline.store.EmbeddedDatabase;
+import dev.pixelpipeline.store.embedded.EmbeddedReads;
 import dev.pixelpipeline.support.Fixtures;
 import dev.pixelpipeline.support.Http;
 import org.junit.jupiter.api.BeforeEach;
@@ -41,7 +41,7 @@ class PushIntegrationTests {
 	int port;
 
 	@Autowired
-	EmbeddedDatabase database;
+	EmbeddedReads database;
 
 	private final JsonMapper json = JsonMapper.builder().build();
 

@@ -24,7 +24,7 @@ import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
 import com.sun.net.httpserver.HttpServer;
 import dev.pixelpipeline.Pushes;
-import dev.pixelpipeline.store.EmbeddedDatabase;
+import dev.pixelpipeline.store.embedded.EmbeddedReads;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -74,7 +74,7 @@ class PushAuthenticationIntegrationTests {
 	int port;
 
 	@Autowired
-	EmbeddedDatabase database;
+	EmbeddedReads database;
 
 	@DynamicPropertySource
 	static void jwkSetUri(DynamicPropertyRegistry registry) {
@@ -190,7 +190,7 @@ class PushAuthenticationIntegrationTests {
 	}
 
 	private List<String> tableNames() throws Exception {
-		return this.database.tables().stream().map(EmbeddedDatabase.TableInfo::name).toList();
+		return this.database.tables().stream().map(EmbeddedReads.TableInfo::name).toList();
 	}
 
 	private static String bearer(String token) {

@@ -65,6 +65,11 @@ class BatchingSinkTests {
 			return "recording";
 		}
 
+		@Override
+		public StoreHealth health() {
+			return StoreHealth.up(null, Map.of());
+		}
+
 	}
 
 	@Test
@@ -135,6 +140,11 @@ class BatchingSinkTests {
 			public String name() {
 				return "failing";
 			}
+
+			@Override
+			public StoreHealth health() {
+				return StoreHealth.down("disk gone", Map.of("path", "/data"));
+			}
 		};
 		BatchingSink sink = new BatchingSink(failing, new BatchSettings(10, 1_000_000, Duration.ZERO, 100, 1), null);
 		assertThat(sink.submit(row("m1", 10), DEADLINE).get(10, TimeUnit.SECONDS).status())
@@ -204,6 +214,31 @@ class BatchingSinkTests {
 		}
 		finally {
 			release.countDown();
+		}
+	}
+
+	@Test
+	void reportsTheHealthOfItsWriter() {
+		StoreHealth down = StoreHealth.down("table pixel is missing", Map.of("table", "pixel"));
+		BatchWriter writer = new BatchWriter() {
+			@Override
+			public List<RowResult> write(List<EventRow> rows, Instant deadline) {
+				return List.of();
+			}
+
+			@Override
+			public String name() {
+				return "missing";
+			}
+
+			@Override
+			public StoreHealth health() {
+				return down;
+			}
+		};
+		try (BatchingSink sink = new BatchingSink(writer, new BatchSettings(10, 1_000_000, Duration.ZERO, 100, 1),
+				null)) {
+			assertThat(sink.health()).isEqualTo(down);
 		}
 	}
 

@@ -15,10 +15,10 @@ import dev.pixelpipeline.ingest.PipelineMetrics;
 import dev.pixelpipeline.store.BatchSettings;
 import dev.pixelpipeline.store.BatchWriter;
 import dev.pixelpipeline.store.BatchingSink;
-import dev.pixelpipeline.store.EmbeddedBatchWriter;
-import dev.pixelpipeline.store.EmbeddedDatabase;
+import dev.pixelpipeline.store.embedded.EmbeddedDatabase;
 import dev.pixelpipeline.store.EventRow;
 import dev.pixelpipeline.store.RowResult;
+import dev.pixelpipeline.store.StoreHealth;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
@@ -163,6 +163,11 @@ public class FaultInjection {
 			return "embedded";
 		}
 
+		@Override
+		public StoreHealth health() {
+			return this.delegate.health();
+		}
+
 	}
 
 	@Bean
@@ -178,7 +183,7 @@ public class FaultInjection {
 				4L * 1024 * 1024, Duration.ofMillis(5),
 				environment.getProperty("test.sink.max-pending", Integer.class, 20_000),
 				environment.getProperty("test.sink.writers", Integer.class, 1));
-		return new BatchingSink(new FaultyWriter(new EmbeddedBatchWriter(database), faults), settings, metrics);
+		return new BatchingSink(new FaultyWriter(database.writer(), faults), settings, metrics);
 	}
 
 }

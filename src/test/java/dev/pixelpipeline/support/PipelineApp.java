@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.function.BooleanSupplier;
 
 import dev.pixelpipeline.PixelPipelineApplication;
-import dev.pixelpipeline.store.EmbeddedDatabase;
+import dev.pixelpipeline.store.embedded.EmbeddedReads;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -67,9 +67,9 @@ public final class PipelineApp implements AutoCloseable {
 		return "http://127.0.0.1:" + port() + "/pubsub/push";
 	}
 
-	/** The embedded store. */
-	public EmbeddedDatabase database() {
-		return this.context.getBean(EmbeddedDatabase.class);
+	/** Reads of the embedded store. */
+	public EmbeddedReads database() {
+		return this.context.getBean(EmbeddedReads.class);
 	}
 
 	/**

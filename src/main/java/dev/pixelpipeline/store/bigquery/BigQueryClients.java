@@ -1,4 +1,4 @@
-package dev.pixelpipeline.store;
+package dev.pixelpipeline.store.bigquery;
 
 import java.time.Duration;
 
@@ -16,7 +16,7 @@ import com.google.cloud.http.HttpTransportOptions;
  * connection, none for a 503 {@code backendError}) would outlast the push deadline and
  * still miss the errors worth retrying.
  */
-public final class BigQueryClients {
+final class BigQueryClients {
 
 	private BigQueryClients() {
 	}
@@ -32,7 +32,7 @@ public final class BigQueryClients {
 	 * @param maxConnections the size of the connection pool
 	 * @throws IllegalStateException when a host is given without a project
 	 */
-	public static BigQuery create(String projectId, String host, Duration connectTimeout, Duration readTimeout,
+	static BigQuery create(String projectId, String host, Duration connectTimeout, Duration readTimeout,
 			int maxConnections) {
 		// Apache's client with automatic retries off: the JDK's HttpURLConnection
 		// silently re-sends a POST once.

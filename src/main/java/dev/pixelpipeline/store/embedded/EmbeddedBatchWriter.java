@@ -1,11 +1,15 @@
-package dev.pixelpipeline.store;
+package dev.pixelpipeline.store.embedded;
 
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
-import dev.pixelpipeline.parse.LogText;
+import dev.pixelpipeline.logging.LogText;
+import dev.pixelpipeline.store.BatchWriter;
+import dev.pixelpipeline.store.EventRow;
+import dev.pixelpipeline.store.RowResult;
+import dev.pixelpipeline.store.StoreHealth;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,13 +17,13 @@ import org.slf4j.LoggerFactory;
  * Writes batches into the {@link EmbeddedDatabase}: one transaction per batch, so a push
  * costs a fraction of a commit instead of one each.
  */
-public final class EmbeddedBatchWriter implements BatchWriter {
+final class EmbeddedBatchWriter implements BatchWriter {
 
 	private static final Logger logger = LoggerFactory.getLogger(EmbeddedBatchWriter.class);
 
 	private final EmbeddedDatabase database;
 
-	public EmbeddedBatchWriter(EmbeddedDatabase database) {
+	EmbeddedBatchWriter(EmbeddedDatabase database) {
 		this.database = database;
 	}
 
@@ -43,6 +47,11 @@ public final class EmbeddedBatchWriter implements BatchWriter {
 	@Override
 	public String name() {
 		return "embedded";
+	}
+
+	@Override
+	public StoreHealth health() {
+		return this.database.health();
 	}
 
 }

@@ -1,4 +1,4 @@
-package dev.pixelpipeline.store;
+package dev.pixelpipeline.store.bigquery;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -8,6 +8,9 @@ import java.util.List;
 import java.util.Map;
 
 import com.google.cloud.bigquery.BigQuery;
+import dev.pixelpipeline.store.EventRow;
+import dev.pixelpipeline.store.RowResult;
+import dev.pixelpipeline.store.TableName;
 import dev.pixelpipeline.support.BigQueryServer;
 import dev.pixelpipeline.support.BigQueryServer.Answer;
 import dev.pixelpipeline.support.BigQueryServer.InsertAll;

@@ -1,4 +1,4 @@
-package dev.pixelpipeline.store;
+package dev.pixelpipeline.store.embedded;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,6 +24,15 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
+import dev.pixelpipeline.store.BadRow;
+import dev.pixelpipeline.store.BadRowSink;
+import dev.pixelpipeline.store.BatchWriter;
+import dev.pixelpipeline.store.BatchingSink;
+import dev.pixelpipeline.store.Column;
+import dev.pixelpipeline.store.EventRow;
+import dev.pixelpipeline.store.RowResult;
+import dev.pixelpipeline.store.RowSchema;
+import dev.pixelpipeline.store.StoreHealth;
 import org.duckdb.DuckDBAppender;
 import org.duckdb.DuckDBConnection;
 import org.slf4j.Logger;
@@ -37,27 +46,24 @@ import org.slf4j.LoggerFactory;
  * <p>
  * Rows are keyed by {@code message_id}, so a redelivered message is stored once. One
  * connection writes events (from the single writer thread of its {@link BatchingSink}),
- * one writes bad rows, and reads use their own.
+ * one writes bad rows, and reads ({@link EmbeddedReads}) use their own.
+ *
+ * <p>
+ * The entry point of the embedded adapter: configuration opens it, and takes its
+ * {@link #writer() writer}, {@link #badRowSink() bad-row sink} and {@link #health()
+ * health} from it.
  */
 public final class EmbeddedDatabase implements AutoCloseable {
 
 	private static final Logger logger = LoggerFactory.getLogger(EmbeddedDatabase.class);
 
 	/** The table bad rows go to. */
-	public static final String BAD_ROWS_TABLE = "_bad_rows";
+	static final String BAD_ROWS_TABLE = "_bad_rows";
 
 	private static final String STAGING_TABLE = "staging_events";
 
 	private static final DateTimeFormatter SQL_TIMESTAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS")
 		.withZone(ZoneOffset.UTC);
-
-	/** One table the store holds, with its row count. */
-	public record TableInfo(String name, long rows) {
-	}
-
-	/** How many rows arrived in one minute. */
-	public record MinuteCount(Instant minute, long rows) {
-	}
 
 	private final String location;
 
@@ -143,8 +149,51 @@ public final class EmbeddedDatabase implements AutoCloseable {
 	}
 
 	/** The name of the wildcard view over all event tables, such as {@code pixel_*}. */
-	public String viewName() {
+	String viewName() {
 		return this.template + "_*";
+	}
+
+	/** The event columns. */
+	RowSchema schema() {
+		return this.schema;
+	}
+
+	/** The event tables known to this process, for the reads. */
+	Set<String> tableNames() {
+		return this.tables;
+	}
+
+	/** A connection of its own for a read; the caller closes it. */
+	Connection readConnection() throws SQLException {
+		return this.root.duplicate();
+	}
+
+	/** The writer a {@code BatchingSink} drives: one transaction per batch. */
+	public BatchWriter writer() {
+		return new EmbeddedBatchWriter(this);
+	}
+
+	/** Bad rows into the {@code _bad_rows} table. */
+	public BadRowSink badRowSink() {
+		return new EmbeddedBadRowSink(this);
+	}
+
+	/**
+	 * Whether the database answers a query, with its path; down once it is closed or
+	 * broken.
+	 */
+	public StoreHealth health() {
+		Map<String, String> details = Map.of("path", describe());
+		try (Connection connection = readConnection();
+				Statement statement = connection.createStatement();
+				ResultSet rs = statement.executeQuery("SELECT 1")) {
+			rs.next();
+			return StoreHealth.up("Embedded store at " + describe() + " answers", details);
+		}
+		catch (SQLException ex) {
+			return StoreHealth.down("Embedded DuckDB store at " + describe() + " is not answering: " + ex.getMessage(),
+					details);
+		}
 	}
 
 	/**
@@ -161,7 +210,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
 	 * stored rows from the duplicates. Either way a batch is kept whole or not at all.
 	 * @throws SQLException when the write failed as a whole (nothing of it is kept)
 	 */
-	public List<RowResult> insert(List<EventRow> rows) throws SQLException {
+	List<RowResult> insert(List<EventRow> rows) throws SQLException {
 		RowResult[] results = new RowResult[rows.size()];
 		Map<String, List<Integer>> byTable = new LinkedHashMap<>();
 		Set<String> seen = new HashSet<>();
@@ -300,7 +349,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
 		}
 	}
 
-	private static String sqlTimestamp(Instant instant) {
+	static String sqlTimestamp(Instant instant) {
 		return SQL_TIMESTAMP.format(instant.truncatedTo(ChronoUnit.MICROS));
 	}
 
@@ -376,7 +425,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
 	/**
 	 * Records a bad row; a second bad row for the same message id is not stored again.
 	 */
-	public void insertBadRow(BadRow badRow, byte[] payload) throws SQLException {
+	void insertBadRow(BadRow badRow, byte[] payload) throws SQLException {
 		synchronized (this.badRowWriter) {
 			try (PreparedStatement insert = this.badRowWriter.prepareStatement(
 					"INSERT OR IGNORE INTO " + BAD_ROWS_TABLE + " VALUES (?, ?, ?, CAST(? AS TIMESTAMP), ?, ?)")) {
@@ -389,122 +438,6 @@ public final class EmbeddedDatabase implements AutoCloseable {
 				insert.executeUpdate();
 			}
 		}
-	}
-
-	/** The event tables and their row counts, by name. */
-	public List<TableInfo> tables() throws SQLException {
-		List<TableInfo> result = new ArrayList<>();
-		try (Connection connection = this.root.duplicate(); Statement statement = connection.createStatement()) {
-			for (String table : new TreeSet<>(this.tables)) {
-				try (ResultSet rs = statement.executeQuery("SELECT count(*) FROM " + quote(table))) {
-					rs.next();
-					result.add(new TableInfo(table, rs.getLong(1)));
-				}
-			}
-		}
-		return result;
-	}
-
-	/**
-	 * The newest events first, each with its columns and {@code _table}.
-	 * @param table only this table, or {@code null} for all
-	 */
-	public List<Map<String, Object>> events(int limit, String table) throws SQLException {
-		if (this.tables.isEmpty() || (table != null && !this.tables.contains(table))) {
-			return List.of();
-		}
-		String columns = this.schema.columns()
-			.stream()
-			.map(EmbeddedDatabase::selectExpression)
-			.collect(Collectors.joining(", "));
-		String from = (table != null) ? "(SELECT *, ? AS _table FROM " + quote(table) + ")" : quote(viewName());
-		String sql = "SELECT " + columns + ", _table FROM " + from
-				+ " ORDER BY received_at DESC, event_time DESC, message_id LIMIT ?";
-		try (Connection connection = this.root.duplicate();
-				PreparedStatement statement = connection.prepareStatement(sql)) {
-			int position = 1;
-			if (table != null) {
-				statement.setString(position++, table);
-			}
-			statement.setInt(position, limit);
-			return rows(statement);
-		}
-	}
-
-	/** The newest bad rows first. */
-	public List<Map<String, Object>> badRows(int limit) throws SQLException {
-		String sql = "SELECT message_id, reason, detail, " + timestampText("received_at")
-				+ " AS received_at, payload, subscription FROM " + BAD_ROWS_TABLE
-				+ " ORDER BY received_at DESC, message_id LIMIT ?";
-		try (Connection connection = this.root.duplicate();
-				PreparedStatement statement = connection.prepareStatement(sql)) {
-			statement.setInt(1, limit);
-			return rows(statement);
-		}
-	}
-
-	/**
-	 * Rows received per minute since a time, over all event tables (the wildcard view),
-	 * by {@code received_at}; minutes without rows are left out.
-	 * @param since the first minute counted (truncated to the minute)
-	 */
-	public List<MinuteCount> rowsPerMinute(Instant since) throws SQLException {
-		if (this.tables.isEmpty()) {
-			return List.of();
-		}
-		String sql = "SELECT " + timestampText("date_trunc('minute', received_at)") + " AS minute, count(*) FROM "
-				+ quote(viewName()) + " WHERE received_at >= CAST(? AS TIMESTAMP) GROUP BY ALL ORDER BY minute";
-		List<MinuteCount> result = new ArrayList<>();
-		try (Connection connection = this.root.duplicate();
-				PreparedStatement statement = connection.prepareStatement(sql)) {
-			statement.setString(1, sqlTimestamp(since.truncatedTo(ChronoUnit.MINUTES)));
-			try (ResultSet rs = statement.executeQuery()) {
-				while (rs.next()) {
-					result.add(new MinuteCount(Instant.parse(rs.getString(1)), rs.getLong(2)));
-				}
-			}
-		}
-		return result;
-	}
-
-	/** Runs a read-only query on a connection of its own, for tests and tools. */
-	public long count(String sql) throws SQLException {
-		try (Connection connection = this.root.duplicate();
-				Statement statement = connection.createStatement();
-				ResultSet rs = statement.executeQuery(sql)) {
-			rs.next();
-			return rs.getLong(1);
-		}
-	}
-
-	/** Checks that the database answers, for health. */
-	public void ping() throws SQLException {
-		count("SELECT 1");
-	}
-
-	private static List<Map<String, Object>> rows(PreparedStatement statement) throws SQLException {
-		List<Map<String, Object>> result = new ArrayList<>();
-		try (ResultSet rs = statement.executeQuery()) {
-			int count = rs.getMetaData().getColumnCount();
-			while (rs.next()) {
-				Map<String, Object> row = new LinkedHashMap<>();
-				for (int i = 1; i <= count; i++) {
-					Object value = rs.getObject(i);
-					row.put(rs.getMetaData().getColumnLabel(i), (value instanceof Number n) ? n.longValue() : value);
-				}
-				result.add(row);
-			}
-		}
-		return result;
-	}
-
-	private static String selectExpression(Column column) {
-		return (column.type() == Column.Type.TIMESTAMP)
-				? timestampText(quote(column.name())) + " AS " + quote(column.name()) : quote(column.name());
-	}
-
-	private static String timestampText(String expression) {
-		return "strftime(" + expression + ", '%Y-%m-%dT%H:%M:%S.%fZ')";
 	}
 
 	private static String sqlType(Column column) {

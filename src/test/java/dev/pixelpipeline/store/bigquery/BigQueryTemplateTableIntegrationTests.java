@@ -1,11 +1,14 @@
-package dev.pixelpipeline.store;
+package dev.pixelpipeline.store.bigquery;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
 import com.google.cloud.bigquery.BigQuery;
 import com.google.cloud.bigquery.TableId;
+import dev.pixelpipeline.store.RowSchema;
+import dev.pixelpipeline.store.StoreHealth;
 import dev.pixelpipeline.support.BigQueryServer;
 import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.AfterAll;
@@ -110,6 +113,26 @@ class BigQueryTemplateTableIntegrationTests {
 			.asInstanceOf(InstanceOfAssertFactories.MAP)
 			.containsEntry("type", "DAY")
 			.containsEntry("field", "event_time");
+	}
+
+	@Test
+	void theStoreIsDownNamingAMissingTemplateAndUpOnceItCreatedIt() {
+		server.dropTable("pixel");
+		try (BigQueryStore without = store(false); BigQueryStore with = store(true)) {
+			StoreHealth down = without.health();
+			assertThat(down.up()).isFalse();
+			assertThat(down.message()).contains("test-project:pixel_tracking.pixel does not exist");
+			assertThat(down.details()).containsEntry("table", "test-project:pixel_tracking.pixel");
+			assertThat(server.createdTables()).isEmpty();
+
+			assertThat(with.health().up()).isTrue();
+			assertThat(server.createdTables()).containsExactly("pixel");
+		}
+	}
+
+	private static BigQueryStore store(boolean createTemplate) {
+		return new BigQueryStore(client, TEMPLATE, SCHEMA, new BigQueryStore.Settings(false, createTemplate,
+				Duration.ofMillis(10), Duration.ofMillis(100), Duration.ofMillis(200), 2), Clock.systemUTC());
 	}
 
 }

@@ -1,4 +1,4 @@
-package dev.pixelpipeline.parse;
+package dev.pixelpipeline.logging;
 
 /**
  * Makes outside text safe to log: no line breaks or other control characters (log

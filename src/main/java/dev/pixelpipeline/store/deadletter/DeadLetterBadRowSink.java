@@ -1,4 +1,4 @@
-package dev.pixelpipeline.store;
+package dev.pixelpipeline.store.deadletter;
 
 import java.time.Duration;
 import java.util.HashMap;
@@ -11,6 +11,9 @@ import java.util.concurrent.TimeoutException;
 import com.google.cloud.spring.pubsub.core.publisher.PubSubPublisherOperations;
 import com.google.protobuf.ByteString;
 import com.google.pubsub.v1.PubsubMessage;
+import dev.pixelpipeline.store.BadRow;
+import dev.pixelpipeline.store.BadRowSink;
+import dev.pixelpipeline.store.StoreHealth;
 
 /**
  * Publishes each bad row to a Pub/Sub dead-letter topic: the original message data as
@@ -22,16 +25,16 @@ import com.google.pubsub.v1.PubsubMessage;
 public final class DeadLetterBadRowSink implements BadRowSink {
 
 	/** Attribute with the bad row's reason code. */
-	public static final String REASON_ATTRIBUTE = "reason";
+	static final String REASON_ATTRIBUTE = "reason";
 
 	/** Attribute with the message id of the message that became the bad row. */
-	public static final String ORIGINAL_MESSAGE_ID_ATTRIBUTE = "original_message_id";
+	static final String ORIGINAL_MESSAGE_ID_ATTRIBUTE = "original_message_id";
 
 	/** Attribute with the subscription that delivered the message. */
-	public static final String SUBSCRIPTION_ATTRIBUTE = "subscription";
+	static final String SUBSCRIPTION_ATTRIBUTE = "subscription";
 
 	/** Attribute with the short explanation of the bad row. */
-	public static final String DETAIL_ATTRIBUTE = "detail";
+	static final String DETAIL_ATTRIBUTE = "detail";
 
 	private static final int MAX_DETAIL = 1024;
 
@@ -93,6 +96,15 @@ public final class DeadLetterBadRowSink implements BadRowSink {
 	@Override
 	public String name() {
 		return "dead-letter:" + this.topic;
+	}
+
+	/**
+	 * Up: a publish that fails answers its push 503, so the topic is not probed here
+	 * (readiness must not turn a Pub/Sub hiccup into lost capacity).
+	 */
+	@Override
+	public StoreHealth health() {
+		return StoreHealth.up("Bad rows go to dead-letter topic " + this.topic, Map.of("topic", this.topic));
 	}
 
 }

@@ -1,4 +1,4 @@
-package dev.pixelpipeline.store;
+package dev.pixelpipeline.store.bigquery;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,6 +19,8 @@ import com.google.cloud.bigquery.Table;
 import com.google.cloud.bigquery.TableId;
 import com.google.cloud.bigquery.TableInfo;
 import com.google.cloud.bigquery.TimePartitioning;
+import dev.pixelpipeline.store.Column;
+import dev.pixelpipeline.store.RowSchema;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.SerializationFeature;
@@ -35,7 +37,7 @@ import tools.jackson.databind.json.JsonMapper;
  * so it is created partitioned by day on {@code event_time} and clustered by the first
  * attribute (by default {@code user_id}).
  */
-public final class BigQueryTemplateTable {
+final class BigQueryTemplateTable {
 
 	private static final Logger logger = LoggerFactory.getLogger(BigQueryTemplateTable.class);
 
@@ -43,10 +45,10 @@ public final class BigQueryTemplateTable {
 	 * Where the schema of the default template table is kept, in BigQuery's JSON schema
 	 * format.
 	 */
-	public static final String SCHEMA_RESOURCE = "bigquery/pixel-template-schema.json";
+	static final String SCHEMA_RESOURCE = "bigquery/pixel-template-schema.json";
 
 	/** What a check of the dataset and template table found. */
-	public record Check(boolean ready, String message) {
+	record Check(boolean ready, String message) {
 	}
 
 	private final BigQuery bigQuery;
@@ -64,7 +66,7 @@ public final class BigQueryTemplateTable {
 	 * @param singleTable whether the table suffix is empty, so that the template receives
 	 * every row itself
 	 */
-	public BigQueryTemplateTable(BigQuery bigQuery, TableId tableId, RowSchema schema, boolean singleTable) {
+	BigQueryTemplateTable(BigQuery bigQuery, TableId tableId, RowSchema schema, boolean singleTable) {
 		this.bigQuery = bigQuery;
 		this.tableId = tableId;
 		this.schema = schema;
@@ -72,7 +74,7 @@ public final class BigQueryTemplateTable {
 	}
 
 	/** The template table, for logs: {@code project:dataset.table}. */
-	public String describe() {
+	String describe() {
 		return describe(this.tableId);
 	}
 
@@ -81,7 +83,7 @@ public final class BigQueryTemplateTable {
 	}
 
 	/** The BigQuery schema of the given columns. */
-	public static Schema bigQuerySchema(RowSchema schema) {
+	static Schema bigQuerySchema(RowSchema schema) {
 		List<Field> fields = new ArrayList<>();
 		for (Column column : schema.columns()) {
 			fields.add(Field.newBuilder(column.name(), standardType(column.type()))
@@ -96,7 +98,7 @@ public final class BigQueryTemplateTable {
 	 * The schema in BigQuery's JSON schema format, as {@code bq mk --schema} and the
 	 * console take it: an array of {@code {"name","type","mode","description"}}.
 	 */
-	public static String schemaJson(RowSchema schema) {
+	static String schemaJson(RowSchema schema) {
 		List<Map<String, String>> fields = new ArrayList<>();
 		for (Column column : schema.columns()) {
 			Map<String, String> field = new LinkedHashMap<>();
@@ -123,7 +125,7 @@ public final class BigQueryTemplateTable {
 	 * every column.
 	 * @throws RuntimeException when BigQuery cannot be asked (network, permission)
 	 */
-	public Check check() {
+	Check check() {
 		DatasetId datasetId = DatasetId.of(this.tableId.getProject(), this.tableId.getDataset());
 		if (this.bigQuery.getDataset(datasetId) == null) {
 			return new Check(false, "BigQuery dataset " + datasetId.getProject() + ":" + datasetId.getDataset()
@@ -154,7 +156,7 @@ public final class BigQueryTemplateTable {
 	 * Creates the template table when it is missing (the dataset must exist).
 	 * @return whether this call created it
 	 */
-	public boolean createIfMissing() {
+	boolean createIfMissing() {
 		if (this.bigQuery.getTable(this.tableId) != null) {
 			return false;
 		}

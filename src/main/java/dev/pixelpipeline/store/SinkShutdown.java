@@ -1,8 +1,7 @@
-package dev.pixelpipeline.config;
+package dev.pixelpipeline.store;
 
 import java.time.Duration;
 
-import dev.pixelpipeline.store.BatchingSink;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -23,10 +22,10 @@ import org.springframework.context.event.ContextClosedEvent;
  * and answer anything left as a retry, which the pushes still connected turn into 503, so
  * that no push is acked for a row that was not written.
  */
-class SinkShutdown implements SmartLifecycle, ApplicationListener<ContextClosedEvent> {
+public class SinkShutdown implements SmartLifecycle, ApplicationListener<ContextClosedEvent> {
 
 	/** After the graceful shutdown of the web server, before the web server stops. */
-	static final int PHASE = WebServerApplicationContext.GRACEFUL_SHUTDOWN_PHASE - 512;
+	public static final int PHASE = WebServerApplicationContext.GRACEFUL_SHUTDOWN_PHASE - 512;
 
 	private static final Logger logger = LoggerFactory.getLogger(SinkShutdown.class);
 
@@ -38,7 +37,7 @@ class SinkShutdown implements SmartLifecycle, ApplicationListener<ContextClosedE
 
 	private volatile boolean closing;
 
-	SinkShutdown(ObjectProvider<BatchingSink> sinks, Duration flushTimeout) {
+	public SinkShutdown(ObjectProvider<BatchingSink> sinks, Duration flushTimeout) {
 		this.sinks = sinks;
 		this.flushTimeout = flushTimeout;
 	}

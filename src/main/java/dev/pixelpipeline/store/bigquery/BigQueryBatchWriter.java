@@ -1,4 +1,4 @@
-package dev.pixelpipeline.store;
+package dev.pixelpipeline.store.bigquery;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -27,6 +27,12 @@ import com.google.cloud.bigquery.BigQueryException;
 import com.google.cloud.bigquery.InsertAllRequest;
 import com.google.cloud.bigquery.InsertAllResponse;
 import com.google.cloud.bigquery.TableId;
+import dev.pixelpipeline.store.BatchWriter;
+import dev.pixelpipeline.store.BatchingSink;
+import dev.pixelpipeline.store.EventRow;
+import dev.pixelpipeline.store.RowResult;
+import dev.pixelpipeline.store.StoreHealth;
+import dev.pixelpipeline.store.TableName;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,7 +57,7 @@ import org.slf4j.LoggerFactory;
  * readiness and logs one error line that says what to fix.</li>
  * </ul>
  */
-public final class BigQueryBatchWriter implements BatchWriter, AutoCloseable {
+final class BigQueryBatchWriter implements BatchWriter, AutoCloseable {
 
 	private static final Logger logger = LoggerFactory.getLogger(BigQueryBatchWriter.class);
 
@@ -71,7 +77,7 @@ public final class BigQueryBatchWriter implements BatchWriter, AutoCloseable {
 	 * @param maxBackoff the bound on any wait
 	 * @param minTimeLeft no attempt starts with less time than this before the deadline
 	 */
-	public record Retry(Duration initialBackoff, Duration maxBackoff, Duration minTimeLeft) {
+	record Retry(Duration initialBackoff, Duration maxBackoff, Duration minTimeLeft) {
 	}
 
 	/**
@@ -80,7 +86,7 @@ public final class BigQueryBatchWriter implements BatchWriter, AutoCloseable {
 	 * @param message what is wrong and what to do
 	 * @param seenAt when it was last seen
 	 */
-	public record Problem(String message, Instant seenAt) {
+	record Problem(String message, Instant seenAt) {
 	}
 
 	private enum Kind {
@@ -116,8 +122,8 @@ public final class BigQueryBatchWriter implements BatchWriter, AutoCloseable {
 	 * the same time
 	 * @param clock the clock deadlines are measured on
 	 */
-	public BigQueryBatchWriter(BigQuery bigQuery, String project, String dataset, Retry retry,
-			int maxConcurrentRequests, Clock clock) {
+	BigQueryBatchWriter(BigQuery bigQuery, String project, String dataset, Retry retry, int maxConcurrentRequests,
+			Clock clock) {
 		this.bigQuery = bigQuery;
 		this.project = project;
 		this.dataset = dataset;
@@ -149,12 +155,25 @@ public final class BigQueryBatchWriter implements BatchWriter, AutoCloseable {
 	 * The configuration problem last seen within {@link #PROBLEM_HOLD}, or {@code null};
 	 * a successful insert clears it.
 	 */
-	public Problem problem() {
+	Problem problem() {
 		Problem current = this.problem.get();
 		if (current != null && current.seenAt().plus(PROBLEM_HOLD).isBefore(this.clock.instant())) {
 			return null;
 		}
 		return current;
+	}
+
+	/**
+	 * Down while a configuration {@link #problem() problem} is fresh (a missing table, a
+	 * denied permission), with what to fix and since when; otherwise up.
+	 */
+	@Override
+	public StoreHealth health() {
+		Problem current = problem();
+		if (current != null) {
+			return StoreHealth.down(current.message(), Map.of("since", current.seenAt().toString()));
+		}
+		return StoreHealth.up(null, Map.of());
 	}
 
 	@Override

@@ -1,17 +1,21 @@
-package dev.pixelpipeline.store;
+package dev.pixelpipeline.store.embedded;
 
 import java.sql.SQLException;
 import java.util.concurrent.CompletableFuture;
+
+import dev.pixelpipeline.store.BadRow;
+import dev.pixelpipeline.store.BadRowSink;
+import dev.pixelpipeline.store.StoreHealth;
 
 /**
  * Keeps bad rows in the embedded store's {@code _bad_rows} table, whichever sink stores
  * the good rows.
  */
-public final class EmbeddedBadRowSink implements BadRowSink {
+final class EmbeddedBadRowSink implements BadRowSink {
 
 	private final EmbeddedDatabase database;
 
-	public EmbeddedBadRowSink(EmbeddedDatabase database) {
+	EmbeddedBadRowSink(EmbeddedDatabase database) {
 		this.database = database;
 	}
 
@@ -31,6 +35,11 @@ public final class EmbeddedBadRowSink implements BadRowSink {
 	@Override
 	public String name() {
 		return "embedded";
+	}
+
+	@Override
+	public StoreHealth health() {
+		return this.database.health();
 	}
 
 }

@@ -1,4 +1,4 @@
-package dev.pixelpipeline.store;
+package dev.pixelpipeline.store.embedded;
 
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -9,6 +9,12 @@ import java.util.List;
 import java.util.Map;
 
 import dev.pixelpipeline.parse.TrackingEvent;
+import dev.pixelpipeline.store.BadRow;
+import dev.pixelpipeline.store.EventRow;
+import dev.pixelpipeline.store.RowResult;
+import dev.pixelpipeline.store.RowSchema;
+import dev.pixelpipeline.store.StoreHealth;
+import dev.pixelpipeline.store.TableNamer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,6 +39,22 @@ class EmbeddedDatabaseTests {
 				SCHEMA.values(event, Instant.parse("2026-11-28T10:00:01.123456789Z")));
 	}
 
+	private static EmbeddedReads reads(EmbeddedDatabase database) {
+		return new EmbeddedReads(database);
+	}
+
+	@Test
+	void isUpWhileItAnswersAndDownOnceClosed() {
+		EmbeddedDatabase database = new EmbeddedDatabase(":memory:", SCHEMA, "pixel");
+		StoreHealth up = database.health();
+		assertThat(up.up()).isTrue();
+		assertThat(up.details()).containsEntry("path", "memory");
+		database.close();
+		StoreHealth down = database.health();
+		assertThat(down.up()).isFalse();
+		assertThat(down.message()).startsWith("Embedded DuckDB store at memory is not answering");
+	}
+
 	@Test
 	void storesEachMessageOnceAcrossBatchesAndRestarts() throws SQLException {
 		String path = this.dir.resolve("store/pixel.duckdb").toString();
@@ -44,9 +66,9 @@ class EmbeddedDatabaseTests {
 		try (EmbeddedDatabase reopened = new EmbeddedDatabase(path, SCHEMA, "pixel")) {
 			assertThat(reopened.insert(List.of(row("m2", "u2", "2026-11-28T10:00:00Z"))))
 				.containsExactly(RowResult.duplicate());
-			assertThat(reopened.tables()).containsExactly(new EmbeddedDatabase.TableInfo("pixel_u1_20261128", 1),
-					new EmbeddedDatabase.TableInfo("pixel_u2_20261128", 1));
-			assertThat(reopened.count("SELECT count(*) FROM \"pixel_*\"")).isEqualTo(2);
+			assertThat(reads(reopened).tables()).containsExactly(new EmbeddedReads.TableInfo("pixel_u1_20261128", 1),
+					new EmbeddedReads.TableInfo("pixel_u2_20261128", 1));
+			assertThat(reads(reopened).count("SELECT count(*) FROM \"pixel_*\"")).isEqualTo(2);
 		}
 	}
 
@@ -55,7 +77,7 @@ class EmbeddedDatabaseTests {
 		try (EmbeddedDatabase database = new EmbeddedDatabase(":memory:", SCHEMA, "pixel")) {
 			database.insert(List.of(row("m1", "u1", "2026-11-28T10:00:00Z")));
 			database.insert(List.of(row("m2", "u1", "2026-11-28T11:00:00.5Z")));
-			List<Map<String, Object>> events = database.events(10, null);
+			List<Map<String, Object>> events = reads(database).events(10, null);
 			assertThat(events).extracting((e) -> e.get("message_id")).containsExactly("m2", "m1");
 			Map<String, Object> newest = events.get(0);
 			assertThat(newest).containsEntry("user_id", "u1")
@@ -65,8 +87,8 @@ class EmbeddedDatabaseTests {
 				.containsEntry("received_at", "2026-11-28T10:00:01.123456Z")
 				.containsEntry("status", 200L)
 				.containsEntry("_table", "pixel_u1_20261128");
-			assertThat(database.events(1, "pixel_u1_20261128")).hasSize(1);
-			assertThat(database.events(10, "pixel_nope")).isEmpty();
+			assertThat(reads(database).events(1, "pixel_u1_20261128")).hasSize(1);
+			assertThat(reads(database).events(10, "pixel_nope")).isEmpty();
 		}
 	}
 
@@ -77,7 +99,7 @@ class EmbeddedDatabaseTests {
 					Instant.parse("2026-11-28T10:00:00Z"), "garbage", "projects/p/subscriptions/s");
 			database.insertBadRow(bad, null);
 			database.insertBadRow(bad, null);
-			assertThat(database.badRows(10)).singleElement()
+			assertThat(reads(database).badRows(10)).singleElement()
 				.satisfies((row) -> assertThat(row).containsEntry("message_id", "m9")
 					.containsEntry("reason", "not_json")
 					.containsEntry("payload", "garbage")
@@ -101,7 +123,8 @@ class EmbeddedDatabaseTests {
 			List<RowResult> results = database.insert(List
 				.of(EventRow.of(NAMER.name(event), "m2", grown.values(event, Instant.parse("2026-11-28T10:00:00Z")))));
 			assertThat(results).containsExactly(RowResult.stored());
-			assertThat(database.events(10, null)).extracting((e) -> e.get("campaign")).containsExactly(null, "spring");
+			assertThat(reads(database).events(10, null)).extracting((e) -> e.get("campaign"))
+				.containsExactly(null, "spring");
 		}
 	}
 
@@ -113,8 +136,8 @@ class EmbeddedDatabaseTests {
 				rows.add(row("m" + i, "u" + (i % 7), "2026-11-28T10:00:00Z"));
 			}
 			assertThat(database.insert(rows)).allMatch(RowResult::isStored).hasSize(1000);
-			assertThat(database.count("SELECT count(*) FROM \"pixel_*\"")).isEqualTo(1000);
-			assertThat(database.tables()).hasSize(7);
+			assertThat(reads(database).count("SELECT count(*) FROM \"pixel_*\"")).isEqualTo(1000);
+			assertThat(reads(database).tables()).hasSize(7);
 		}
 	}
 
@@ -130,11 +153,11 @@ class EmbeddedDatabaseTests {
 						row("old", "u2", "2026-11-28T10:00:00Z"), row("b", "u2", "2026-11-28T10:00:00Z")));
 			assertThat(results).containsExactly(RowResult.stored(), RowResult.stored(), RowResult.duplicate(),
 					RowResult.duplicate());
-			assertThat(database.tables()).containsExactly(new EmbeddedDatabase.TableInfo("pixel_u1_20261128", 1),
-					new EmbeddedDatabase.TableInfo("pixel_u2_20261128", 2));
+			assertThat(reads(database).tables()).containsExactly(new EmbeddedReads.TableInfo("pixel_u1_20261128", 1),
+					new EmbeddedReads.TableInfo("pixel_u2_20261128", 2));
 			assertThat(database.insert(List.of(row("c", "u1", "2026-11-28T10:00:00Z"))))
 				.containsExactly(RowResult.stored());
-			assertThat(database.count("SELECT count(*) FROM \"pixel_*\"")).isEqualTo(4);
+			assertThat(reads(database).count("SELECT count(*) FROM \"pixel_*\"")).isEqualTo(4);
 		}
 	}
 
@@ -157,7 +180,7 @@ class EmbeddedDatabaseTests {
 			assertThat(database.insert(List.of(EventRow.of(NAMER.name(event), "m2",
 					reordered.values(event, Instant.parse("2026-11-28T10:00:00Z"))))))
 				.containsExactly(RowResult.stored());
-			assertThat(database.events(10, null)).filteredOn((e) -> "m2".equals(e.get("message_id")))
+			assertThat(reads(database).events(10, null)).filteredOn((e) -> "m2".equals(e.get("message_id")))
 				.singleElement()
 				.satisfies((e) -> assertThat(e).containsEntry("user_id", "u1")
 					.containsEntry("order_id", "o-7")
