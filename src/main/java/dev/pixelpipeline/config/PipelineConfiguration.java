@@ -17,6 +17,7 @@ import dev.pixelpipeline.store.DeadLetterBadRowSink;
 import dev.pixelpipeline.store.EmbeddedBadRowSink;
 import dev.pixelpipeline.store.EmbeddedBatchWriter;
 import dev.pixelpipeline.store.EmbeddedDatabase;
+import dev.pixelpipeline.store.EventRowFactory;
 import dev.pixelpipeline.store.EventSink;
 import dev.pixelpipeline.store.RowSchema;
 import dev.pixelpipeline.store.TableNamer;
@@ -140,7 +141,7 @@ class PipelineConfiguration {
 	@Bean
 	MessageProcessor messageProcessor(HitParser parser, TableNamer tableNamer, RowSchema schema, EventSink sink,
 			BadRowSink badRows, PipelineMetrics metrics, Clock clock) {
-		return new MessageProcessor(parser, tableNamer, schema, sink, badRows, metrics, clock);
+		return new MessageProcessor(parser, new EventRowFactory(tableNamer, schema), sink, badRows, metrics, clock);
 	}
 
 	/**
