@@ -15,8 +15,8 @@ import dev.pixelpipeline.parse.ParseResult;
 import dev.pixelpipeline.parse.ParserSettings;
 import dev.pixelpipeline.parse.QueryString;
 import dev.pixelpipeline.parse.RequestUrl;
-import dev.pixelpipeline.parse.TrackingEvent;
 import dev.pixelpipeline.store.EventRow;
+import dev.pixelpipeline.store.EventRowFactory;
 import dev.pixelpipeline.store.RowSchema;
 import dev.pixelpipeline.store.TableNamer;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -50,9 +50,8 @@ public class PushPathBenchmark {
 
 	private final HitParser parser = new HitParser(ParserSettings.of("/pixel.png", ATTRIBUTES, true, false));
 
-	private final TableNamer tableNamer = new TableNamer("pixel", "_{user_id}_{date}", ATTRIBUTES);
-
-	private final RowSchema schema = RowSchema.of(ATTRIBUTES);
+	private final EventRowFactory rows = new EventRowFactory(
+			new TableNamer("pixel", "_{user_id}_{date}", ATTRIBUTES), RowSchema.of(ATTRIBUTES));
 
 	private final Instant receivedAt = Instant.parse("2026-10-04T09:15:23.500Z");
 
@@ -107,8 +106,7 @@ public class PushPathBenchmark {
 		if (!(result instanceof ParseResult.Hit hit)) {
 			throw new IllegalStateException("fixture did not parse as a hit: " + result);
 		}
-		TrackingEvent event = hit.event();
-		return EventRow.of(this.tableNamer.name(event), event.messageId(), this.schema.values(event, this.receivedAt));
+		return this.rows.row(hit.event(), this.receivedAt);
 	}
 
 	private static byte[] fixture(String name) {

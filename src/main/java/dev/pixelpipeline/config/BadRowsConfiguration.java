@@ -1,7 +1,5 @@
 package dev.pixelpipeline.config;
 
-import java.time.Duration;
-
 import com.google.cloud.spring.pubsub.core.publisher.PubSubPublisherTemplate;
 import dev.pixelpipeline.store.BadRowSink;
 import dev.pixelpipeline.store.deadletter.DeadLetterBadRowSink;
@@ -33,13 +31,8 @@ class BadRowsConfiguration {
 					+ "' but the Pub/Sub client is off: set spring.cloud.gcp.pubsub.enabled=true (and a project id,"
 					+ " or spring.cloud.gcp.pubsub.emulator-host for the emulator)");
 		}
-		Duration timeout = deadLetter.publishTimeout();
-		if (timeout.compareTo(properties.push().deadline()) >= 0) {
-			throw new IllegalStateException("pipeline.dead-letter.publish-timeout (" + timeout
-					+ ") must be shorter than pipeline.push.deadline (" + properties.push().deadline()
-					+ ") so that a failed publish is answered 503 before Pub/Sub gives up on the push");
-		}
-		return new DeadLetterBadRowSink(operations, deadLetter.topic(), timeout);
+		// PipelineProperties checked that the timeout is shorter than the push deadline.
+		return new DeadLetterBadRowSink(operations, deadLetter.topic(), deadLetter.publishTimeout());
 	}
 
 }

@@ -8,6 +8,7 @@ import dev.pixelpipeline.parse.HitParser;
 import dev.pixelpipeline.parse.ParserSettings;
 import dev.pixelpipeline.store.BadRowSink;
 import dev.pixelpipeline.store.BatchingSink;
+import dev.pixelpipeline.store.EventRowFactory;
 import dev.pixelpipeline.store.EventSink;
 import dev.pixelpipeline.store.RowSchema;
 import dev.pixelpipeline.store.SinkShutdown;
@@ -58,7 +59,7 @@ class PipelineConfiguration {
 	@Bean
 	MessageProcessor messageProcessor(HitParser parser, TableNamer tableNamer, RowSchema schema, EventSink sink,
 			BadRowSink badRows, PipelineMetrics metrics, Clock clock) {
-		return new MessageProcessor(parser, tableNamer, schema, sink, badRows, metrics, clock);
+		return new MessageProcessor(parser, new EventRowFactory(tableNamer, schema), sink, badRows, metrics, clock);
 	}
 
 	/**

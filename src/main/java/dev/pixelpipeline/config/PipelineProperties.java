@@ -11,6 +11,7 @@ import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.StringUtils;
 import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
 
@@ -46,6 +47,13 @@ public record PipelineProperties(@DefaultValue("embedded") @NotNull SinkType sin
 		@DefaultValue @Valid DeadLetter deadLetter, @DefaultValue @Valid Ingest ingest,
 		@DefaultValue @Valid Shutdown shutdown){
 
+	/**
+	 * Checks that span several settings, so that a wrong combination stops start-up with
+	 * a message naming the settings instead of failing later in the bean that uses them.
+	 * Checks that also need a setting outside {@code pipeline.*} (the Pub/Sub client for
+	 * pull mode and the dead-letter topic) stay in the configuration that builds those
+	 * beans.
+	 */
 	public PipelineProperties {
 		if (deadLetter.required() && !deadLetter.enabled()) {
 			throw new IllegalStateException("pipeline.dead-letter.topic is not set, and this deployment requires it"
@@ -65,6 +73,25 @@ public record PipelineProperties(@DefaultValue("embedded") @NotNull SinkType sin
 			if (ingest.exitWhenIdle().isNegative() || ingest.exitWhenIdle().isZero()) {
 				throw new IllegalStateException("pipeline.ingest.exit-when-idle must be a positive duration such as"
 						+ " 30s (no message for that long: drained, exit 0), not " + ingest.exitWhenIdle());
+			}
+		}
+		if (deadLetter.enabled() && deadLetter.publishTimeout().compareTo(push.deadline()) >= 0) {
+			throw new IllegalStateException("pipeline.dead-letter.publish-timeout (" + deadLetter.publishTimeout()
+					+ ") must be shorter than pipeline.push.deadline (" + push.deadline()
+					+ ") so that a failed publish is answered 503 before Pub/Sub gives up on the push");
+		}
+		// In pull mode there is no push endpoint to protect, so no push settings are
+		// needed.
+		if (push.auth().enabled() && ingest.mode() == IngestMode.PUSH) {
+			if (!StringUtils.hasText(push.auth().audience())) {
+				throw new IllegalStateException(
+						"pipeline.push.auth.audience must be set when pipeline.push.auth.enabled"
+								+ " is true: the audience of the push subscription's OIDC token (by default the push URL)");
+			}
+			if (push.auth().serviceAccounts().stream().noneMatch(StringUtils::hasText)) {
+				throw new IllegalStateException("pipeline.push.auth.service-accounts must name at least one service"
+						+ " account when pipeline.push.auth.enabled is true: the push subscription's service account"
+						+ " email");
 			}
 		}
 	}
@@ -290,7 +317,7 @@ public record PipelineProperties(@DefaultValue("embedded") @NotNull SinkType sin
 	 * @param required refuse to start without a topic; the {@code gcp} profile sets it,
 	 * since an instance's local file is no durable home for bad rows
 	 * @param publishTimeout how long a publish may take before the push is answered 503
-	 * and redelivered; keep it under {@code pipeline.push.deadline}
+	 * and redelivered; must be shorter than {@code pipeline.push.deadline}
 	 */
 	public record DeadLetter(String topic, @DefaultValue("false") boolean required,
 			@DefaultValue("5s") @NotNull Duration publishTimeout) {

@@ -14,11 +14,9 @@ import dev.pixelpipeline.parse.TrackingEvent;
 import dev.pixelpipeline.store.BadRow;
 import dev.pixelpipeline.store.BadRowSink;
 import dev.pixelpipeline.store.EventRow;
+import dev.pixelpipeline.store.EventRowFactory;
 import dev.pixelpipeline.store.EventSink;
 import dev.pixelpipeline.store.RowResult;
-import dev.pixelpipeline.store.RowSchema;
-import dev.pixelpipeline.store.TableName;
-import dev.pixelpipeline.store.TableNamer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -34,9 +32,7 @@ public final class MessageProcessor {
 
 	private final HitParser parser;
 
-	private final TableNamer tableNamer;
-
-	private final RowSchema schema;
+	private final EventRowFactory rows;
 
 	private final EventSink sink;
 
@@ -46,11 +42,10 @@ public final class MessageProcessor {
 
 	private final Clock clock;
 
-	public MessageProcessor(HitParser parser, TableNamer tableNamer, RowSchema schema, EventSink sink,
-			BadRowSink badRows, PipelineMetrics metrics, Clock clock) {
+	public MessageProcessor(HitParser parser, EventRowFactory rows, EventSink sink, BadRowSink badRows,
+			PipelineMetrics metrics, Clock clock) {
 		this.parser = parser;
-		this.tableNamer = tableNamer;
-		this.schema = schema;
+		this.rows = rows;
 		this.sink = sink;
 		this.badRows = badRows;
 		this.metrics = metrics;
@@ -88,8 +83,7 @@ public final class MessageProcessor {
 
 	private CompletableFuture<Outcome> store(PubSubMessage message, TrackingEvent event, Instant receivedAt,
 			Instant deadline) {
-		TableName table = this.tableNamer.name(event);
-		EventRow row = EventRow.of(table, event.messageId(), this.schema.values(event, receivedAt));
+		EventRow row = this.rows.row(event, receivedAt);
 		Map<String, String> logContext = MDC.getCopyOfContextMap();
 		return this.sink.submit(row, deadline).thenCompose((result) -> {
 			switch (result.status()) {

@@ -48,7 +48,7 @@ public final class PipelineMetrics implements BatchListener {
 	public static final String DELIVERY_ATTEMPT = "pixel.pubsub.delivery.attempt";
 
 	/**
-	 * The push answers the controller gives, pre-registered so that ratios have a
+	 * The push answers {@link PushServlet} gives, pre-registered so that ratios have a
 	 * denominator from the start.
 	 */
 	static final int[] PUSH_STATUSES = { 204, 400, 413, 429, 503 };

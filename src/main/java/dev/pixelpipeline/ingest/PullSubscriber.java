@@ -35,6 +35,27 @@ import org.springframework.context.SmartLifecycle;
  * With {@link Settings#exitWhenIdle()} set, it also tells when its subscription is
  * drained: no message arrived and none was being processed for that long. A replay of the
  * undeliverable subscription uses this to end by itself.
+ *
+ * <p>
+ * Why the client library's {@link Subscriber} and not Spring Cloud GCP's
+ * {@code PubSubSubscriberTemplate} (evaluated for issue #13): the template would keep the
+ * ack-after-store contract ({@code ack()}/{@code nack()} may be called once the
+ * processor's future completes), the idle watch and the metrics (those live in
+ * {@link MessageProcessor}). But its subscribers run on the starter's shared
+ * {@code ThreadPoolTaskScheduler} ({@code globalPubSubSubscriberThreadPoolScheduler}),
+ * and since Spring Framework 6.1 such a scheduler shuts down early, on the
+ * {@code ContextClosedEvent}, before any {@link SmartLifecycle} stops. Spring Cloud GCP
+ * 8.0.2 offers {@code executor-accept-tasks-after-context-close} for the publisher's
+ * scheduler only, not the subscriber's. On SIGTERM the subscriber would so lose its
+ * executor before this bean's phase stops it: the client's hand-over of a message that
+ * arrives then is refused (it is neither processed nor nacked, so it comes back only when
+ * its lease runs out), and the ordered stop (stop pulling, let messages in progress
+ * finish and their acks go out, then flush the sinks) would rest on a pool that is
+ * already shut down. Its flow-control properties
+ * ({@code spring.cloud.gcp.pubsub.subscriber.flow-control.*}) would also rename the three
+ * documented {@code pipeline.ingest.*} pull settings. So this class builds its
+ * {@link Subscriber} itself, with the starter's channel and credentials providers, and
+ * owns its executor and its stop.
  */
 public final class PullSubscriber implements SmartLifecycle {
 

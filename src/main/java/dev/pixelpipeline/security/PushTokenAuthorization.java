@@ -3,6 +3,7 @@ package dev.pixelpipeline.security;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 import dev.pixelpipeline.config.PipelineProperties;
 import dev.pixelpipeline.logging.LogText;
@@ -31,23 +32,17 @@ final class PushTokenAuthorization implements AuthorizationManager<RequestAuthor
 
 	private final Set<String> serviceAccounts;
 
+	/**
+	 * @param auth the push authentication settings; {@link PipelineProperties} has
+	 * checked that they name an audience and at least one service account
+	 */
 	PushTokenAuthorization(PipelineProperties.Auth auth) {
-		if (!StringUtils.hasText(auth.audience())) {
-			throw new IllegalStateException("pipeline.push.auth.audience must be set when pipeline.push.auth.enabled "
-					+ "is true: the audience of the push subscription's OIDC token (by default the push URL)");
-		}
-		List<String> accounts = auth.serviceAccounts()
+		this.audience = auth.audience().strip();
+		this.serviceAccounts = auth.serviceAccounts()
 			.stream()
 			.filter(StringUtils::hasText)
 			.map(String::strip)
-			.toList();
-		if (accounts.isEmpty()) {
-			throw new IllegalStateException(
-					"pipeline.push.auth.service-accounts must name at least one service account "
-							+ "when pipeline.push.auth.enabled is true: the push subscription's service account email");
-		}
-		this.audience = auth.audience().strip();
-		this.serviceAccounts = Set.copyOf(accounts);
+			.collect(Collectors.toUnmodifiableSet());
 	}
 
 	@Override

@@ -8,26 +8,39 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 import dev.pixelpipeline.parse.TrackingEvent;
 
 /**
  * The columns of the event tables, the single source of truth for the embedded store, the
  * BigQuery rows and the BigQuery template table schema: one STRING column per whitelisted
- * attribute, then the fixed columns.
+ * attribute, then the fixed columns. Each column reads its own value from a hit, so a new
+ * column is one line in {@link #FIXED_COLUMNS} (and, for a new type, a constant of
+ * {@link Column.Type}).
  */
 public final class RowSchema {
 
 	/** Columns every row has, after the attribute columns. */
 	public static final List<Column> FIXED_COLUMNS = List.of(
-			new Column("event_time", Column.Type.TIMESTAMP, true, "When the hit happened (UTC), from the log entry"),
+			new Column("event_time", Column.Type.TIMESTAMP, true, "When the hit happened (UTC), from the log entry",
+					(event, receivedAt) -> event.eventTime()),
 			new Column("message_id", Column.Type.STRING, true,
-					"The log entry's insertId (else the Pub/Sub message id); deduplicates redeliveries and replays"),
-			new Column("user_agent", Column.Type.STRING, false, "The browser's User-Agent header"),
-			new Column("remote_ip", Column.Type.STRING, false, "Client IP without port, anonymised by default"),
-			new Column("referer", Column.Type.STRING, false, "The page that embedded the pixel"),
-			new Column("status", Column.Type.INTEGER, false, "HTTP status the load balancer answered"),
-			new Column("received_at", Column.Type.TIMESTAMP, true, "When the pipeline received the hit (UTC)"));
+					"The log entry's insertId (else the Pub/Sub message id); deduplicates redeliveries and replays",
+					(event, receivedAt) -> event.messageId()),
+			new Column("user_agent", Column.Type.STRING, false, "The browser's User-Agent header",
+					(event, receivedAt) -> event.userAgent()),
+			new Column("remote_ip", Column.Type.STRING, false, "Client IP without port, anonymised by default",
+					(event, receivedAt) -> event.remoteIp()),
+			new Column("referer", Column.Type.STRING, false, "The page that embedded the pixel",
+					(event, receivedAt) -> event.referer()),
+			new Column("status", Column.Type.INTEGER, false, "HTTP status the load balancer answered",
+					(event, receivedAt) -> event.status()),
+			new Column("received_at", Column.Type.TIMESTAMP, true, "When the pipeline received the hit (UTC)",
+					(event, receivedAt) -> receivedAt));
+
+	private static final Map<String, Column.Type> FIXED_TYPES = FIXED_COLUMNS.stream()
+		.collect(Collectors.toUnmodifiableMap(Column::name, Column::type));
 
 	private static final Pattern COLUMN_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
 
@@ -41,7 +54,8 @@ public final class RowSchema {
 		this.attributes = List.copyOf(attributes);
 		List<Column> all = new ArrayList<>();
 		for (String attribute : attributes) {
-			all.add(new Column(attribute, Column.Type.STRING, false, "Query parameter '" + attribute + "' of the hit"));
+			all.add(new Column(attribute, Column.Type.STRING, false, "Query parameter '" + attribute + "' of the hit",
+					(event, receivedAt) -> event.attributes().get(attribute)));
 		}
 		all.addAll(FIXED_COLUMNS);
 		this.columns = Collections.unmodifiableList(all);
@@ -81,25 +95,25 @@ public final class RowSchema {
 	}
 
 	/**
-	 * The column values of one event, keyed by column name in column order: strings,
-	 * {@link Instant} for timestamps, {@link Integer} for the status; absent values are
-	 * {@code null}.
+	 * The type of a column by name: a fixed column's own type; every other column is an
+	 * attribute column, a STRING.
+	 */
+	public static Column.Type type(String column) {
+		return FIXED_TYPES.getOrDefault(column, Column.Type.STRING);
+	}
+
+	/**
+	 * The column values of one event, keyed by column name in column order, each as its
+	 * {@link Column#reader() reader} gives it: strings, {@link Instant} for timestamps,
+	 * {@link Integer} for the status; absent values are {@code null}.
 	 */
 	public Map<String, Object> values(TrackingEvent event, Instant receivedAt) {
 		Map<String, Object> values = new LinkedHashMap<>(this.columns.size() * 2);
-		Map<String, String> attributes = event.attributes();
 		// Indexed: the list iterator showed up as an allocation per row in the profile.
-		for (int i = 0; i < this.attributes.size(); i++) {
-			String attribute = this.attributes.get(i);
-			values.put(attribute, attributes.get(attribute));
+		for (int i = 0; i < this.columns.size(); i++) {
+			Column column = this.columns.get(i);
+			values.put(column.name(), column.reader().read(event, receivedAt));
 		}
-		values.put("event_time", event.eventTime());
-		values.put("message_id", event.messageId());
-		values.put("user_agent", event.userAgent());
-		values.put("remote_ip", event.remoteIp());
-		values.put("referer", event.referer());
-		values.put("status", event.status());
-		values.put("received_at", receivedAt);
 		return values;
 	}
 

@@ -1,14 +1,22 @@
 package dev.pixelpipeline.config;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 
 import dev.pixelpipeline.store.BatchSettings;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.convert.DurationStyle;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.validation.autoconfigure.ValidationAutoConfiguration;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.util.unit.DataSize;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -103,6 +111,85 @@ class PipelinePropertiesTests {
 					.rootCause()
 					.hasMessageContaining("pipeline.ingest.exit-when-idle must be a positive duration"));
 		}
+	}
+
+	@Test
+	void refusesADeadLetterPublishTimeoutNotShorterThanThePushDeadline() {
+		this.runner
+			.withPropertyValues("pipeline.dead-letter.topic=bad-rows", "pipeline.dead-letter.publish-timeout=9s",
+					"pipeline.push.deadline=9s")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("pipeline.dead-letter.publish-timeout (PT9S) must be shorter than"
+						+ " pipeline.push.deadline (PT9S)"));
+		this.runner
+			.withPropertyValues("pipeline.dead-letter.topic=bad-rows", "pipeline.dead-letter.publish-timeout=3s",
+					"pipeline.push.deadline=9s")
+			.run((context) -> assertThat(context).hasNotFailed());
+		// Without a topic nothing is published, so the timeout does not matter.
+		this.runner.withPropertyValues("pipeline.dead-letter.publish-timeout=20s")
+			.run((context) -> assertThat(context).hasNotFailed());
+	}
+
+	@Test
+	void pushAuthenticationInPushModeNeedsAnAudienceAndAServiceAccount() {
+		this.runner
+			.withPropertyValues("pipeline.push.auth.enabled=true",
+					"pipeline.push.auth.service-accounts=pusher@example-project.iam.gserviceaccount.com")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("pipeline.push.auth.audience must be set"));
+		this.runner
+			.withPropertyValues("pipeline.push.auth.enabled=true", "pipeline.push.auth.audience=https://push.example",
+					"pipeline.push.auth.service-accounts= ")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("pipeline.push.auth.service-accounts must name at least one service account"));
+		this.runner
+			.withPropertyValues("pipeline.push.auth.enabled=true", "pipeline.push.auth.audience=https://push.example",
+					"pipeline.push.auth.service-accounts=pusher@example-project.iam.gserviceaccount.com")
+			.run((context) -> assertThat(context).hasNotFailed());
+	}
+
+	@Test
+	void pushAuthenticationNeedsNoPushSettingsInPullMode() {
+		this.runner
+			.withPropertyValues("pipeline.push.auth.enabled=true", "pipeline.ingest.mode=pull",
+					"pipeline.ingest.subscription=pixel-pipeline-pull")
+			.run((context) -> assertThat(context).hasNotFailed());
+	}
+
+	/**
+	 * The batch defaults live in code per sink, so the configuration processor cannot see
+	 * them: META-INF/additional-spring-configuration-metadata.json states them for IDEs,
+	 * and must say what the code does.
+	 */
+	@Test
+	void configurationMetadataStatesEachSinksBatchDefaults() throws IOException {
+		JsonNode metadata;
+		try (InputStream in = getClass().getClassLoader()
+			.getResourceAsStream("META-INF/additional-spring-configuration-metadata.json")) {
+			assertThat(in).as("additional-spring-configuration-metadata.json on the classpath").isNotNull();
+			metadata = JsonMapper.builder().build().readTree(in);
+		}
+		Map<String, String> defaults = new HashMap<>();
+		metadata.get("properties")
+			.forEach((property) -> defaults.put(property.get("name").asString(),
+					property.get("defaultValue").asString()));
+		assertThat(stated(defaults, "pipeline.embedded.batch")).isEqualTo(PipelineProperties.Embedded.BATCH_DEFAULTS);
+		assertThat(stated(defaults, "pipeline.bigquery.batch")).isEqualTo(PipelineProperties.BigQuery.BATCH_DEFAULTS);
+	}
+
+	private static BatchSettings stated(Map<String, String> defaults, String prefix) {
+		return new BatchSettings(Integer.parseInt(defaults.get(prefix + ".max-rows")),
+				DataSize.parse(defaults.get(prefix + ".max-bytes")).toBytes(),
+				DurationStyle.detectAndParse(defaults.get(prefix + ".max-delay")),
+				Integer.parseInt(defaults.get(prefix + ".max-pending")),
+				Integer.parseInt(defaults.get(prefix + ".writers")),
+				DurationStyle.detectAndParse(defaults.get(prefix + ".max-idle")));
 	}
 
 }

@@ -5,6 +5,11 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+/**
+ * Port, brackets and zone are dropped before parsing; an address with a leading zero in
+ * an octet (octal or decimal?), an IPv4 address with a zone or non-ASCII digits is no
+ * address, so it is not stored when anonymising.
+ */
 class ClientIpTests {
 
 	@ParameterizedTest(name = "{0} -> {1} / {2}")
@@ -20,6 +25,9 @@ class ClientIpTests {
 			not-an-ip                  | null             | not-an-ip
 			256.1.1.1                  | null             | 256.1.1.1
 			1:2:3:4:5:6:7:8:9          | null             | 1:2:3:4:5:6:7:8:9
+			010.1.1.1                  | null             | 010.1.1.1
+			192.0.2.1%eth0             | null             | 192.0.2.1%eth0
+			１９２.０.２.１               | null             | １９２.０.２.１
 			''                         | null             | null
 			""")
 	void stripsPortAndAnonymises(String logged, String anonymised, String plain) {

@@ -3,9 +3,6 @@ package dev.pixelpipeline.store.bigquery;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -29,8 +26,10 @@ import com.google.cloud.bigquery.InsertAllResponse;
 import com.google.cloud.bigquery.TableId;
 import dev.pixelpipeline.store.BatchWriter;
 import dev.pixelpipeline.store.BatchingSink;
+import dev.pixelpipeline.store.Column;
 import dev.pixelpipeline.store.EventRow;
 import dev.pixelpipeline.store.RowResult;
+import dev.pixelpipeline.store.RowSchema;
 import dev.pixelpipeline.store.StoreHealth;
 import dev.pixelpipeline.store.TableName;
 import org.slf4j.Logger;
@@ -60,9 +59,6 @@ import org.slf4j.LoggerFactory;
 final class BigQueryBatchWriter implements BatchWriter, AutoCloseable {
 
 	private static final Logger logger = LoggerFactory.getLogger(BigQueryBatchWriter.class);
-
-	private static final DateTimeFormatter RFC_3339_UTC = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'")
-		.withZone(ZoneOffset.UTC);
 
 	/** How long a reported problem keeps readiness DOWN without being seen again. */
 	static final Duration PROBLEM_HOLD = Duration.ofMinutes(1);
@@ -309,18 +305,15 @@ final class BigQueryBatchWriter implements BatchWriter, AutoCloseable {
 	}
 
 	/**
-	 * The row as insertAll JSON: column names as keys, timestamps as RFC 3339 UTC, absent
-	 * values left out.
+	 * The row as insertAll JSON: column names as keys, each value encoded by its column's
+	 * {@link Column.Type#json type}, absent values left out.
 	 */
 	static Map<String, Object> json(Map<String, Object> values) {
 		Map<String, Object> json = new HashMap<>(values.size() * 2);
 		for (Map.Entry<String, Object> entry : values.entrySet()) {
 			Object value = entry.getValue();
-			if (value instanceof Instant instant) {
-				json.put(entry.getKey(), RFC_3339_UTC.format(instant.truncatedTo(ChronoUnit.MICROS)));
-			}
-			else if (value != null) {
-				json.put(entry.getKey(), value);
+			if (value != null) {
+				json.put(entry.getKey(), RowSchema.type(entry.getKey()).json(value));
 			}
 		}
 		return json;

@@ -12,8 +12,8 @@ import com.google.cloud.bigquery.BigQueryException;
 import com.google.cloud.bigquery.Clustering;
 import com.google.cloud.bigquery.DatasetId;
 import com.google.cloud.bigquery.Field;
+import com.google.cloud.bigquery.LegacySQLTypeName;
 import com.google.cloud.bigquery.Schema;
-import com.google.cloud.bigquery.StandardSQLTypeName;
 import com.google.cloud.bigquery.StandardTableDefinition;
 import com.google.cloud.bigquery.Table;
 import com.google.cloud.bigquery.TableId;
@@ -86,7 +86,7 @@ final class BigQueryTemplateTable {
 	static Schema bigQuerySchema(RowSchema schema) {
 		List<Field> fields = new ArrayList<>();
 		for (Column column : schema.columns()) {
-			fields.add(Field.newBuilder(column.name(), standardType(column.type()))
+			fields.add(Field.newBuilder(column.name(), LegacySQLTypeName.valueOfStrict(column.type().bigQueryType()))
 				.setMode(column.required() ? Field.Mode.REQUIRED : Field.Mode.NULLABLE)
 				.setDescription(column.description())
 				.build());
@@ -103,21 +103,13 @@ final class BigQueryTemplateTable {
 		for (Column column : schema.columns()) {
 			Map<String, String> field = new LinkedHashMap<>();
 			field.put("name", column.name());
-			field.put("type", column.type().name());
+			field.put("type", column.type().bigQueryType());
 			field.put("mode", column.required() ? "REQUIRED" : "NULLABLE");
 			field.put("description", column.description());
 			fields.add(field);
 		}
 		return JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build().writeValueAsString(fields)
 				+ "\n";
-	}
-
-	private static StandardSQLTypeName standardType(Column.Type type) {
-		return switch (type) {
-			case STRING -> StandardSQLTypeName.STRING;
-			case TIMESTAMP -> StandardSQLTypeName.TIMESTAMP;
-			case INTEGER -> StandardSQLTypeName.INT64;
-		};
 	}
 
 	/**

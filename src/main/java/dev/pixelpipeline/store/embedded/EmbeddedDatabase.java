@@ -121,7 +121,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
 				statement.execute("CREATE TEMP TABLE " + STAGING_TABLE + " ("
 						+ schema.columns()
 							.stream()
-							.map((c) -> quote(c.name()) + " " + sqlType(c))
+							.map((c) -> quote(c.name()) + " " + c.type().duckDbType())
 							.collect(Collectors.joining(", "))
 						+ ")");
 			}
@@ -325,7 +325,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
 			Map<String, Object> values = rows.get(index).values();
 			appender.beginRow();
 			for (Column column : columns) {
-				append(appender, values.get(column.name()));
+				append(appender, column.type(), values.get(column.name()));
 			}
 			appender.endRow();
 		}
@@ -334,18 +334,16 @@ public final class EmbeddedDatabase implements AutoCloseable {
 		appender.flush();
 	}
 
-	private static void append(DuckDBAppender appender, Object value) throws SQLException {
+	private static void append(DuckDBAppender appender, Column.Type type, Object value) throws SQLException {
 		if (value == null) {
 			appender.appendNull();
+			return;
 		}
-		else if (value instanceof Instant instant) {
-			appender.append(LocalDateTime.ofInstant(instant.truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC));
-		}
-		else if (value instanceof Integer number) {
-			appender.append(number.longValue());
-		}
-		else {
-			appender.append(value.toString());
+		switch (type) {
+			case STRING -> appender.append(value.toString());
+			case TIMESTAMP -> appender
+				.append(LocalDateTime.ofInstant(((Instant) value).truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC));
+			case INTEGER -> appender.append(((Number) value).longValue());
 		}
 	}
 
@@ -361,14 +359,14 @@ public final class EmbeddedDatabase implements AutoCloseable {
 			statement.execute("CREATE TABLE IF NOT EXISTS " + quote(table) + " ("
 					+ this.schema.columns()
 						.stream()
-						.map((c) -> quote(c.name()) + " " + sqlType(c) + (c.required() ? " NOT NULL" : ""))
+						.map((c) -> quote(c.name()) + " " + c.type().duckDbType() + (c.required() ? " NOT NULL" : ""))
 						.collect(Collectors.joining(", "))
 					+ ", PRIMARY KEY (message_id))");
 			// A table made before pipeline.attributes grew gets the new columns, as
 			// BigQuery schema updates do.
 			for (Column column : this.schema.columns()) {
 				statement.execute("ALTER TABLE " + quote(table) + " ADD COLUMN IF NOT EXISTS " + quote(column.name())
-						+ " " + sqlType(column));
+						+ " " + column.type().duckDbType());
 			}
 		}
 		if (columnNames(table).equals(this.schema.columns().stream().map(Column::name).toList())) {
@@ -438,14 +436,6 @@ public final class EmbeddedDatabase implements AutoCloseable {
 				insert.executeUpdate();
 			}
 		}
-	}
-
-	private static String sqlType(Column column) {
-		return switch (column.type()) {
-			case STRING -> "VARCHAR";
-			case TIMESTAMP -> "TIMESTAMP";
-			case INTEGER -> "BIGINT";
-		};
 	}
 
 	static String quote(String identifier) {
