@@ -1,4 +1,4 @@
-package dev.pixelpipeline;
+package dev.pixelpipeline.deploy;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -33,6 +33,7 @@ import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import com.marcnuri.helm.Helm;
+import dev.pixelpipeline.Pushes;
 import dev.pixelpipeline.support.BigQueryServer;
 import dev.pixelpipeline.support.BigQueryServer.Answer;
 import dev.pixelpipeline.support.ContainerSpec;

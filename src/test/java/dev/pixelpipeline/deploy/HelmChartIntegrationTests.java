@@ -1,4 +1,4 @@
-package dev.pixelpipeline;
+package dev.pixelpipeline.deploy;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +18,7 @@ import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.InstallCommand;
 import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
+import dev.pixelpipeline.PixelPipelineApplication;
 import dev.pixelpipeline.support.BigQueryServer;
 import dev.pixelpipeline.support.ContainerEnvironment;
 import dev.pixelpipeline.support.Http;
