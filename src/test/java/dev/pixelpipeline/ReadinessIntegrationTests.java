@@ -3,6 +3,7 @@ package dev.pixelpipeline;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 
+import dev.pixelpipeline.support.TestTraffic;
 import dev.pixelpipeline.store.EmbeddedDatabase;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;

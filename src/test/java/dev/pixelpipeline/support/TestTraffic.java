@@ -1,4 +1,4 @@
-package dev.pixelpipeline;
+package dev.pixelpipeline.support;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,23 +11,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 
-import dev.pixelpipeline.support.Fixtures;
-
 /**
  * Real HTTP traffic against a running app: local pixel hits and Pub/Sub pushes of the
  * fixtures.
  */
-final class TestTraffic {
+public final class TestTraffic {
 
 	private final HttpClient client = HttpClient.newHttpClient();
 
 	private final String base;
 
-	TestTraffic(int port) {
+	public TestTraffic(int port) {
 		this.base = "http://localhost:" + port;
 	}
 
-	HttpResponse<String> get(String path) {
+	public HttpResponse<String> get(String path) {
 		return send(HttpRequest.newBuilder(URI.create(this.base + path)).GET().build());
 	}
 
@@ -47,7 +45,7 @@ final class TestTraffic {
 	}
 
 	/** One of each: a local hit, a stored push, an ignored push, a bad row, and a 400. */
-	void everyKind(String suffix) {
+	public void everyKind(String suffix) {
 		expect(get("/pixel.png?user_id=local" + suffix + "&type=view"), 200);
 		// Its own insertId, the key of its row, so that every call stores a new row.
 		byte[] hit = Fixtures
