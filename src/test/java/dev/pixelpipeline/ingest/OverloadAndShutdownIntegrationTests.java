@@ -49,8 +49,8 @@ class OverloadAndShutdownIntegrationTests {
 		List<CompletableFuture<Integer>> answers = new ArrayList<>();
 		for (int i = 0; i < count; i++) {
 			String body = Pushes.wrapped(prefix + i,
-					Pushes.logEntry("u1", prefix + i).getBytes(StandardCharsets.UTF_8));
-			answers.add(CompletableFuture.supplyAsync(() -> Pushes.post(port, body), this.clients));
+					Pushes.pixelHit(prefix + i, "u1").getBytes(StandardCharsets.UTF_8));
+			answers.add(CompletableFuture.supplyAsync(() -> Pushes.status(port, body), this.clients));
 		}
 		return answers;
 	}
@@ -72,8 +72,8 @@ class OverloadAndShutdownIntegrationTests {
 			List<Integer> after = pushAll(app.port(), "calm-", 1).stream().map(CompletableFuture::join).toList();
 			for (int i = 0; i < 5; i++) {
 				after = new ArrayList<>(after);
-				after.add(Pushes.post(app.port(), Pushes.wrapped("calm-seq-" + i,
-						Pushes.logEntry("u1", "calm-seq-" + i).getBytes(StandardCharsets.UTF_8))));
+				after.add(Pushes.status(app.port(), Pushes.wrapped("calm-seq-" + i,
+						Pushes.pixelHit("calm-seq-" + i, "u1").getBytes(StandardCharsets.UTF_8))));
 			}
 			assertThat(after).containsOnly(204);
 		}
