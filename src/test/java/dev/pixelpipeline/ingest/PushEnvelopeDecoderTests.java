@@ -26,7 +26,7 @@ class PushEnvelopeDecoderTests {
 		assertThat(message.subscription()).isEqualTo("projects/example-project/subscriptions/pixel-push");
 		assertThat(message.attributes()).containsEntry(PubSubMessage.LOGGING_TIMESTAMP_ATTRIBUTE,
 				"2026-10-04T09:15:22.431998Z");
-		assertThat(new String(message.data(), StandardCharsets.UTF_8)).contains("\"insertId\": \"1q2w3e4r5t6y7u\"");
+		assertThat(new String(message.data(), StandardCharsets.UTF_8)).contains("\"insertId\": \"w2x4y6z8a0b2c4\"");
 	}
 
 	@Test
