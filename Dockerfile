@@ -10,7 +10,7 @@
 # --exclude, no ADD --checksum, no heredocs, no automatic platform ARGs. DockerfileTests fails, naming the line, on
 # any of them. The other way, a cloudbuild.yaml that turns BuildKit on, was not taken: every Cloud Build runs on a
 # fresh worker, so BuildKit's cache mount would start empty there anyway, and it would add a second build definition
-# that setup.sh, the README and a local `docker build` must keep in step. Dependencies are cached by layer order
+# that setup.sh, docs/deploy.md and a local `docker build` must keep in step. Dependencies are cached by layer order
 # instead, which every builder honours: the wrapper and pom.xml first, dependency:go-offline into the image's own
 # ~/.m2, and only then the sources, so a change to src/ rebuilds from the source copy on and reuses the dependency
 # layer (locally, or wherever the builder keeps layers).

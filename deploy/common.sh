@@ -4,7 +4,7 @@
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-# deploy/settings.env: the Pub/Sub names and delivery numbers that the README, cloud-run.yaml and the chart share
+# deploy/settings.env: the Pub/Sub names and delivery numbers that docs/, cloud-run.yaml and the chart share
 # (DeploySettingsTests keeps them in step). A variable set (non-empty) in the environment wins over the file.
 SETTINGS_FILE="${ROOT}/deploy/settings.env"
 SETTINGS=()
@@ -136,7 +136,7 @@ LOG_FILTER="resource.type=\"http_load_balancer\" AND resource.labels.url_map_nam
 DATASET="${DATASET:-pixel_tracking}"
 TEMPLATE_TABLE="${TEMPLATE_TABLE:-pixel}"
 SCHEMA_FILE="${SCHEMA_FILE:-${ROOT}/src/main/resources/bigquery/pixel-template-schema.json}"
-# pipeline.table.suffix: one table per user and day by default; empty for a single table (see README, BigQuery).
+# pipeline.table.suffix: one table per user and day by default; empty for a single table (see docs/deploy.md, BigQuery).
 DEFAULT_TABLE_SUFFIX='_{user_id}_{date}'
 TABLE_SUFFIX="${TABLE_SUFFIX-$DEFAULT_TABLE_SUFFIX}"
 # Only a single table is partitioned and clustered; a per-user-and-day table holds one day already.

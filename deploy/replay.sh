@@ -5,7 +5,7 @@
 # in pull mode on that subscription (pipeline.ingest.mode=pull) with the service's settings; it stores every hit
 # and exits 0 by itself once no message has come for REPLAY_IDLE (pipeline.ingest.exit-when-idle). Rows are keyed
 # by the LogEntry's insertId, so re-running it, or replaying a hit that was in fact stored, adds no row (BigQuery:
-# best effort, see the README's read-time deduplication).
+# best effort, see docs/delivery.md, read-time deduplication).
 #
 # Usage: deploy/replay.sh [--local] [--dry-run]
 #   (default)  as the Cloud Run job REPLAY_JOB, with the deployed service's image (else IMAGE) and service account:

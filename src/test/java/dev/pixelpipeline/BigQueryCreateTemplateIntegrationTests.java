@@ -1,11 +1,9 @@
 package dev.pixelpipeline;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 
 import dev.pixelpipeline.support.BigQueryServer;
+import dev.pixelpipeline.support.Http;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -48,14 +46,11 @@ class BigQueryCreateTemplateIntegrationTests {
 		// health-timeout for BigQuery,
 		// so on a loaded machine the first probes may still see it DOWN: probe as Cloud
 		// Run's startup probe would.
-		HttpClient client = HttpClient.newHttpClient();
-		HttpRequest probe = HttpRequest
-			.newBuilder(URI.create("http://127.0.0.1:" + this.port + "/actuator/health/readiness"))
-			.build();
-		HttpResponse<String> readiness = client.send(probe, HttpResponse.BodyHandlers.ofString());
+		Http http = new Http(this.port);
+		HttpResponse<String> readiness = http.get("/actuator/health/readiness");
 		for (int attempt = 1; attempt < 30 && readiness.statusCode() != 200; attempt++) {
 			Thread.sleep(1000);
-			readiness = client.send(probe, HttpResponse.BodyHandlers.ofString());
+			readiness = http.get("/actuator/health/readiness");
 		}
 
 		assertThat(readiness.statusCode()).isEqualTo(200);

@@ -1,16 +1,11 @@
 package dev.pixelpipeline;
 
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -22,6 +17,8 @@ import java.util.stream.IntStream;
 import dev.pixelpipeline.support.BigQueryServer;
 import dev.pixelpipeline.support.BigQueryServer.Answer;
 import dev.pixelpipeline.support.BigQueryServer.InsertAll;
+import dev.pixelpipeline.support.Fixtures;
+import dev.pixelpipeline.support.Pushes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -54,17 +51,6 @@ class BigQuerySinkIntegrationTests {
 		.connectTimeout(Duration.ofSeconds(10))
 		.build();
 
-	private static final String LOG_ENTRY;
-
-	static {
-		try {
-			LOG_ENTRY = Files.readString(Path.of("src/test/resources/fixtures/cdn-cache-hit.json"));
-		}
-		catch (IOException ex) {
-			throw new IllegalStateException(ex);
-		}
-	}
-
 	@LocalServerPort
 	private int port;
 
@@ -84,19 +70,14 @@ class BigQuerySinkIntegrationTests {
 	}
 
 	private static String push(String messageId, String userId) {
-		String entry = LOG_ENTRY.replace("user_id=5f2b8c1e9a7d3e4f6a1b2c3d", "user_id=" + userId)
-			.replace("\"insertId\": \"1q2w3e4r5t6y7u\"", "\"insertId\": \"" + messageId + "\"");
-		String data = Base64.getEncoder().encodeToString(entry.getBytes(StandardCharsets.UTF_8));
-		return "{\"message\":{\"data\":\"" + data + "\",\"messageId\":\"" + messageId
-				+ "\",\"publishTime\":\"2026-10-04T09:15:23Z\"},\"subscription\":\"projects/p/subscriptions/pixel\"}";
+		String entry = Fixtures.withInsertId(
+				Fixtures.replaced("cdn-cache-hit.json", "user_id=5f2b8c1e9a7d3e4f6a1b2c3d", "user_id=" + userId),
+				messageId);
+		return Pushes.wrapped(messageId, entry);
 	}
 
 	private HttpRequest pushRequest(String messageId, String userId) {
-		return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + this.port + "/pubsub/push"))
-			.timeout(Duration.ofSeconds(60))
-			.header("Content-Type", "application/json")
-			.POST(HttpRequest.BodyPublishers.ofString(push(messageId, userId)))
-			.build();
+		return Pushes.request(this.port, push(messageId, userId), Duration.ofSeconds(60)).build();
 	}
 
 	private int send(String messageId, String userId) throws Exception {

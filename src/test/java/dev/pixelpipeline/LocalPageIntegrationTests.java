@@ -10,6 +10,7 @@ import java.util.UUID;
 import java.util.logging.Level;
 
 import dev.pixelpipeline.support.RequiredTools;
+import dev.pixelpipeline.support.TestTraffic;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

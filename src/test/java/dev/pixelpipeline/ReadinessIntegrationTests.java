@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.http.HttpResponse;
 
 import dev.pixelpipeline.store.embedded.EmbeddedDatabase;
+import dev.pixelpipeline.support.TestTraffic;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;

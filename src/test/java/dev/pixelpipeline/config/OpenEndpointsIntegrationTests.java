@@ -6,8 +6,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 
-import dev.pixelpipeline.Pushes;
 import dev.pixelpipeline.store.embedded.EmbeddedReads;
+import dev.pixelpipeline.support.Http;
+import dev.pixelpipeline.support.Pushes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -36,14 +37,14 @@ class OpenEndpointsIntegrationTests {
 	@ValueSource(strings = { "/actuator/health", "/actuator/health/liveness", "/actuator/health/readiness",
 			"/actuator/info", "/actuator/prometheus" })
 	void exposedEndpointsAnswer(String path) throws Exception {
-		HttpResponse<String> response = Pushes.get(this.port, path);
+		HttpResponse<String> response = new Http(this.port).get(path);
 		assertThat(response.statusCode()).isEqualTo(200);
 		assertThat(response.headers().firstValue("Set-Cookie")).isEmpty();
 	}
 
 	@Test
 	void healthShowsNoDetails() throws Exception {
-		assertThat(Pushes.get(this.port, "/actuator/health").body()).contains("\"status\":\"UP\"")
+		assertThat(new Http(this.port).get("/actuator/health").body()).contains("\"status\":\"UP\"")
 			.doesNotContain("components")
 			.doesNotContain("details")
 			.doesNotContain("duckdb");
@@ -52,7 +53,7 @@ class OpenEndpointsIntegrationTests {
 	@Test
 	void prometheusServesThePipelineMeters() throws Exception {
 		Pushes.push(this.port, Pushes.wrappedHit("prom-" + UUID.randomUUID(), "prom"), null);
-		assertThat(Pushes.get(this.port, "/actuator/prometheus").body()).contains("pixel_events_received_total");
+		assertThat(new Http(this.port).get("/actuator/prometheus").body()).contains("pixel_events_received_total");
 	}
 
 	@ParameterizedTest
@@ -63,13 +64,13 @@ class OpenEndpointsIntegrationTests {
 			"/actuator/httpexchanges", "/actuator/quartz", "/actuator/flyway", "/actuator/liquibase",
 			"/actuator/sessions", "/actuator/integrationgraph", "/login", "/logout" })
 	void everythingElseIsNotFound(String path) throws Exception {
-		assertThat(Pushes.get(this.port, path).statusCode()).isEqualTo(404);
+		assertThat(new Http(this.port).get(path).statusCode()).isEqualTo(404);
 	}
 
 	@ParameterizedTest
 	@ValueSource(strings = { "/actuator/shutdown", "/actuator/loggers/ROOT", "/actuator/env", "/actuator/threaddump" })
 	void nothingCanBePostedToActuator(String path) throws Exception {
-		HttpResponse<String> response = Pushes
+		HttpResponse<String> response = new Http(this.port)
 			.send(HttpRequest.newBuilder(URI.create("http://localhost:" + this.port + path))
 				.header("Content-Type", "application/json")
 				.POST(HttpRequest.BodyPublishers.ofString("{\"configuredLevel\":\"TRACE\"}"))
@@ -91,7 +92,7 @@ class OpenEndpointsIntegrationTests {
 		String userId = "form_" + UUID.randomUUID().toString().replace("-", "");
 		String entry = Pushes.logEntry("form-" + userId,
 				"https://track.example.com/pixel.png?user_id=" + userId + "&type=view&access_token=x");
-		HttpResponse<String> response = Pushes
+		HttpResponse<String> response = new Http(this.port)
 			.send(HttpRequest.newBuilder(URI.create("http://localhost:" + this.port + "/pubsub/push"))
 				.header("Content-Type", "application/x-www-form-urlencoded")
 				.header("x-goog-pubsub-message-id", "form-" + userId)
@@ -103,10 +104,10 @@ class OpenEndpointsIntegrationTests {
 
 	@Test
 	void pixelAndReadApiAreOpenLocally() throws Exception {
-		HttpResponse<String> pixel = Pushes.get(this.port, "/pixel.png?user_id=local&type=view");
+		HttpResponse<String> pixel = new Http(this.port).get("/pixel.png?user_id=local&type=view");
 		assertThat(pixel.statusCode()).isEqualTo(200);
 		assertThat(pixel.headers().firstValue("Set-Cookie")).isEmpty();
-		assertThat(Pushes.get(this.port, "/api/tables").statusCode()).isEqualTo(200);
+		assertThat(new Http(this.port).get("/api/tables").statusCode()).isEqualTo(200);
 	}
 
 }

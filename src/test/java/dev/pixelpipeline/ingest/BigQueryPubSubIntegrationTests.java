@@ -108,7 +108,7 @@ class BigQueryPubSubIntegrationTests {
 			List<Message> messages = new ArrayList<>();
 			List<String> ids = new ArrayList<>();
 			for (int i = 0; i < 2000; i++) {
-				messages.add(Message.logEntry(Pushes.logEntry("u" + (i % 7), "entry-" + i)));
+				messages.add(Message.logEntry(Pushes.pixelHit("entry-" + i, "u" + (i % 7))));
 				ids.add("entry-" + i);
 			}
 			emulator.publish(topic, messages);

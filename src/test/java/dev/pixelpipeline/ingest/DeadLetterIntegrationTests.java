@@ -90,10 +90,10 @@ class DeadLetterIntegrationTests {
 		properties.put("pipeline.dead-letter.publish-timeout", "3s");
 		try (PipelineApp other = PipelineApp.start(properties)) {
 			String body = Pushes.wrapped("m-1", "not json".getBytes(StandardCharsets.UTF_8));
-			assertThat(Pushes.post(other.port(), body)).as("publish to a missing topic").isEqualTo(503);
+			assertThat(Pushes.status(other.port(), body)).as("publish to a missing topic").isEqualTo(503);
 			emulator.createTopic(missingTopic);
 			emulator.createPullSubscription("read-" + missingTopic, missingTopic, 10);
-			assertThat(Pushes.post(other.port(), body)).as("publish once the topic exists").isEqualTo(204);
+			assertThat(Pushes.status(other.port(), body)).as("publish once the topic exists").isEqualTo(204);
 			List<Pulled> dead = emulator.pullAndAck("read-" + missingTopic, 10);
 			assertThat(dead).extracting(Pulled::text).containsExactly("not json");
 		}

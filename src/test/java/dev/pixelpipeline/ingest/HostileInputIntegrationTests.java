@@ -15,8 +15,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
-import dev.pixelpipeline.Pushes;
 import dev.pixelpipeline.store.embedded.EmbeddedReads;
+import dev.pixelpipeline.support.Http;
+import dev.pixelpipeline.support.Pushes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -47,7 +48,7 @@ class HostileInputIntegrationTests {
 
 	@Test
 	void bodyOverOneMegabyteWithContentLengthIs413BeforeItIsSent() throws Exception {
-		HttpResponse<String> response = Pushes.send(pushRequest().expectContinue(true)
+		HttpResponse<String> response = new Http(this.port).send(pushRequest().expectContinue(true)
 			.POST(HttpRequest.BodyPublishers.ofByteArray(new byte[ONE_MB + 1]))
 			.build());
 		assertThat(response.statusCode()).isEqualTo(413);
@@ -57,7 +58,7 @@ class HostileInputIntegrationTests {
 	void chunkedBodyOverOneMegabyteIs413() throws Exception {
 		byte[] body = new byte[ONE_MB + ONE_MB / 2];
 		Arrays.fill(body, (byte) ' ');
-		HttpResponse<String> response = Pushes
+		HttpResponse<String> response = new Http(this.port)
 			.send(pushRequest().POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body)))
 				.build());
 		assertThat(response.statusCode()).isEqualTo(413);
@@ -190,8 +191,8 @@ class HostileInputIntegrationTests {
 	@Test
 	void lineBreaksInPixelParametersAreStoredAsDataButNotLogged(CapturedOutput output) throws Exception {
 		String marker = "qs" + suffix();
-		HttpResponse<String> response = Pushes.get(this.port,
-				"/pixel.png?user_id=crlf%0D%0A" + marker + "&type=x%0AINJECTED&secret=" + marker);
+		HttpResponse<String> response = new Http(this.port)
+			.get("/pixel.png?user_id=crlf%0D%0A" + marker + "&type=x%0AINJECTED&secret=" + marker);
 		assertThat(response.statusCode()).isEqualTo(200);
 		assertThat(this.database.events(10, Pushes.table("crlf__" + marker))).singleElement()
 			.satisfies((row) -> assertThat(row).containsEntry("user_id", "crlf\r\n" + marker)
@@ -202,8 +203,8 @@ class HostileInputIntegrationTests {
 	@Test
 	void longPixelQueryWithinTheRequestLineLimitIsStoredCut() throws Exception {
 		String userId = "long_pixel_" + suffix();
-		HttpResponse<String> response = Pushes.get(this.port,
-				"/pixel.png?user_id=" + userId + "&order_id=" + "8".repeat(6000));
+		HttpResponse<String> response = new Http(this.port)
+			.get("/pixel.png?user_id=" + userId + "&order_id=" + "8".repeat(6000));
 		assertThat(response.statusCode()).isEqualTo(200);
 		assertThat(this.database.events(10, Pushes.table(userId))).singleElement()
 			.satisfies((row) -> assertThat((String) row.get("order_id")).hasSize(1024));
@@ -211,7 +212,7 @@ class HostileInputIntegrationTests {
 
 	@Test
 	void pixelQueryOverTheRequestLineLimitIsAClientError() throws Exception {
-		HttpResponse<String> response = Pushes.get(this.port, "/pixel.png?user_id=u1&pad=" + "x".repeat(20_000));
+		HttpResponse<String> response = new Http(this.port).get("/pixel.png?user_id=u1&pad=" + "x".repeat(20_000));
 		assertThat(response.statusCode()).isBetween(400, 499);
 	}
 

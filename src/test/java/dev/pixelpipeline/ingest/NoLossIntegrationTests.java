@@ -34,7 +34,7 @@ class NoLossIntegrationTests {
 	private static List<Message> logEntries(int count) {
 		List<Message> messages = new ArrayList<>(count);
 		for (int i = 0; i < count; i++) {
-			messages.add(Message.logEntry(Pushes.logEntry("u" + (i % 7), insertId(i))));
+			messages.add(Message.logEntry(Pushes.pixelHit(insertId(i), "u" + (i % 7))));
 		}
 		return messages;
 	}

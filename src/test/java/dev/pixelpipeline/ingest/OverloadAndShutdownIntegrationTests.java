@@ -84,8 +84,8 @@ class OverloadAndShutdownIntegrationTests {
 		List<CompletableFuture<Integer>> answers = new ArrayList<>();
 		for (int i = 0; i < count; i++) {
 			String body = Pushes.wrapped(prefix + i,
-					Pushes.logEntry("u1", prefix + i).getBytes(StandardCharsets.UTF_8));
-			answers.add(CompletableFuture.supplyAsync(() -> Pushes.post(port, body), this.clients));
+					Pushes.pixelHit(prefix + i, "u1").getBytes(StandardCharsets.UTF_8));
+			answers.add(CompletableFuture.supplyAsync(() -> Pushes.status(port, body), this.clients));
 		}
 		return answers;
 	}
@@ -107,8 +107,8 @@ class OverloadAndShutdownIntegrationTests {
 			List<Integer> after = pushAll(app.port(), "calm-", 1).stream().map(CompletableFuture::join).toList();
 			for (int i = 0; i < 5; i++) {
 				after = new ArrayList<>(after);
-				after.add(Pushes.post(app.port(), Pushes.wrapped("calm-seq-" + i,
-						Pushes.logEntry("u1", "calm-seq-" + i).getBytes(StandardCharsets.UTF_8))));
+				after.add(Pushes.status(app.port(), Pushes.wrapped("calm-seq-" + i,
+						Pushes.pixelHit("calm-seq-" + i, "u1").getBytes(StandardCharsets.UTF_8))));
 			}
 			assertThat(after).containsOnly(204);
 		}
@@ -124,8 +124,7 @@ class OverloadAndShutdownIntegrationTests {
 			faults.policy((rows) -> Fault.SLOW);
 
 			long start = System.nanoTime();
-			int status = Pushes.post(app.port(),
-					Pushes.wrapped("hang-1", Pushes.logEntry("u1", "hang-1").getBytes(StandardCharsets.UTF_8)));
+			int status = Pushes.status(app.port(), Pushes.wrappedHit("hang-1", "u1"));
 			Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
 			logger.info("Hanging embedded write: answered {} after {} (deadline {})", status, elapsed, deadline);
 
@@ -161,8 +160,7 @@ class OverloadAndShutdownIntegrationTests {
 				Duration earliest = deadline.minus(settings.bigquery().retry().minTimeLeft());
 
 				long start = System.nanoTime();
-				int status = Pushes.post(app.port(),
-						Pushes.wrapped("hang-bq", Pushes.logEntry("u1", "hang-bq").getBytes(StandardCharsets.UTF_8)));
+				int status = Pushes.status(app.port(), Pushes.wrappedHit("hang-bq", "u1"));
 				Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
 				logger.info("Hanging BigQuery insert: answered {} after {} (deadline {})", status, elapsed, deadline);
 
@@ -215,8 +213,8 @@ class OverloadAndShutdownIntegrationTests {
 				MeterRegistry meters = app.context().getBean(MeterRegistry.class);
 				for (int i = 0; i < fullBatch + queued; i++) {
 					String id = "full-" + i;
-					String body = Pushes.wrapped(id, Pushes.logEntry("u1", id).getBytes(StandardCharsets.UTF_8));
-					answers.add(CompletableFuture.supplyAsync(() -> Pushes.post(app.port(), body), senders));
+					String body = Pushes.wrappedHit(id, "u1");
+					answers.add(CompletableFuture.supplyAsync(() -> Pushes.status(app.port(), body), senders));
 				}
 				PipelineApp.await(() -> bigQuery.insertAlls().stream().anyMatch((r) -> r.rows().size() == fullBatch),
 						Duration.ofSeconds(30), () -> "no full batch reached BigQuery: " + bigQuery.insertAlls());

@@ -3,8 +3,9 @@ package dev.pixelpipeline.ingest;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 
-import dev.pixelpipeline.Pushes;
 import dev.pixelpipeline.store.embedded.EmbeddedReads;
+import dev.pixelpipeline.support.Http;
+import dev.pixelpipeline.support.Pushes;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -54,7 +55,7 @@ class PrivacyIntegrationTests {
 	@Test
 	void localPixelDropsTheUserAgentToo() throws Exception {
 		String userId = "privacy_pixel_" + UUID.randomUUID().toString().replace("-", "");
-		assertThat(Pushes.get(this.port, "/pixel.png?user_id=" + userId).statusCode()).isEqualTo(200);
+		assertThat(new Http(this.port).get("/pixel.png?user_id=" + userId).statusCode()).isEqualTo(200);
 		assertThat(this.database.events(10, Pushes.table(userId))).singleElement().satisfies((row) -> {
 			assertThat(row.get("user_agent")).isNull();
 			assertThat(row.get("remote_ip")).isEqualTo("127.0.0.0");

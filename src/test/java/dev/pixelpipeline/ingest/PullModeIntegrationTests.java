@@ -79,8 +79,8 @@ class PullModeIntegrationTests {
 			faults.policy((rows) -> rows.stream().anyMatch((row) -> faults.attempts(row.messageId()) == 1)
 					? Fault.FAIL_BEFORE_WRITE : Fault.NONE);
 			List<String> retried = List.of("r1", "r2");
-			emulator.publish(pullTopic, List.of(Message.logEntry(Pushes.logEntry("pull-retry", "r1")),
-					Message.logEntry(Pushes.logEntry("pull-retry", "r2"))));
+			emulator.publish(pullTopic, List.of(Message.logEntry(Pushes.pixelHit("r1", "pull-retry")),
+					Message.logEntry(Pushes.pixelHit("r2", "pull-retry"))));
 			app.awaitEvents(retried, Duration.ofSeconds(60));
 			for (String id : retried) {
 				assertThat(faults.attempts(id)).as("write attempts of %s", id).isGreaterThanOrEqualTo(2);

@@ -3,13 +3,13 @@ package dev.pixelpipeline.ingest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
 import dev.pixelpipeline.store.embedded.EmbeddedReads;
 import dev.pixelpipeline.support.Fixtures;
 import dev.pixelpipeline.support.Http;
+import dev.pixelpipeline.support.Pushes;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,8 +53,7 @@ class PushIntegrationTests {
 	}
 
 	private HttpResponse<String> pushWrapped(String messageId, String logEntry) {
-		return this.http.post("/pubsub/push", Fixtures.wrapped(messageId, logEntry), "Content-Type",
-				"application/json");
+		return this.http.post("/pubsub/push", Pushes.exported(messageId, logEntry), "Content-Type", "application/json");
 	}
 
 	private List<Map<String, Object>> events(String table) throws Exception {
@@ -112,11 +111,12 @@ class PushIntegrationTests {
 		// data, its attributes plus CloudPubSubDeadLetter*. Its row is the original's.
 		String entry = Fixtures.replaced("cdn-cache-hit.json", "5f2b8c1e9a7d3e4f6a1b2c3d", "dead-lettered");
 		assertThat(pushWrapped("original-1", entry).statusCode()).isEqualTo(204);
-		String copy = "{\"message\":{\"attributes\":{\"CloudPubSubDeadLetterSourceDeliveryCount\":\"5\","
-				+ "\"CloudPubSubDeadLetterSourceSubscription\":\"pixel-pipeline-push\"},\"data\":\""
-				+ Base64.getEncoder().encodeToString(entry.getBytes(StandardCharsets.UTF_8))
-				+ "\",\"messageId\":\"forwarded-1\",\"publishTime\":\"2026-10-04T10:00:00Z\"},"
-				+ "\"subscription\":\"projects/example-project/subscriptions/pixel-undeliverable\"}";
+		String copy = Pushes.body("forwarded-1", entry.getBytes(StandardCharsets.UTF_8))
+			.attribute("CloudPubSubDeadLetterSourceDeliveryCount", "5")
+			.attribute("CloudPubSubDeadLetterSourceSubscription", "pixel-pipeline-push")
+			.publishedAt("2026-10-04T10:00:00Z")
+			.from("projects/example-project/subscriptions/pixel-undeliverable")
+			.json();
 		assertThat(this.http.post("/pubsub/push", copy, "Content-Type", "application/json").statusCode())
 			.isEqualTo(204);
 		assertThat(events("pixel_dead_lettered_20261004")).singleElement()
@@ -145,7 +145,7 @@ class PushIntegrationTests {
 				"{\"message\":{\"data\":\"bm90IGpzb24=\",\"messageId\":\"poison-json\"}}", "poison-b64",
 				"{\"message\":{\"data\":\"%%%not base64%%%\",\"messageId\":\"poison-b64\"}}", "poison-empty",
 				"{\"message\":{\"messageId\":\"poison-empty\"}}", "poison-url",
-				Fixtures.wrapped("poison-url", "{\"httpRequest\":{\"requestMethod\":\"GET\"}}"));
+				Pushes.exported("poison-url", "{\"httpRequest\":{\"requestMethod\":\"GET\"}}"));
 		for (String body : cases.values()) {
 			assertThat(this.http.post("/pubsub/push", body, "Content-Type", "application/json").statusCode())
 				.isEqualTo(204);

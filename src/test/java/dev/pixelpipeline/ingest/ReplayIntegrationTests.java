@@ -169,7 +169,7 @@ class ReplayIntegrationTests {
 	private static Map<String, String> publish(PubSubEmulator emulator, String topic, List<String> insertIds) {
 		List<Message> messages = new ArrayList<>();
 		for (String insertId : insertIds) {
-			messages.add(Message.logEntry(Pushes.logEntry(user(insertId), insertId)));
+			messages.add(Message.logEntry(Pushes.pixelHit(insertId, user(insertId))));
 		}
 		List<String> messageIds = emulator.publish(topic, messages);
 		Map<String, String> byInsertId = new HashMap<>();

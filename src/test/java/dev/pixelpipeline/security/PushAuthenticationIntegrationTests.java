@@ -23,8 +23,9 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
 import com.sun.net.httpserver.HttpServer;
-import dev.pixelpipeline.Pushes;
 import dev.pixelpipeline.store.embedded.EmbeddedReads;
+import dev.pixelpipeline.support.Http;
+import dev.pixelpipeline.support.Pushes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -164,19 +165,19 @@ class PushAuthenticationIntegrationTests {
 
 	@Test
 	void everythingButThePushNeedsNoTokenAndIgnoresABadOne() throws Exception {
-		assertThat(Pushes.get(this.port, "/actuator/health").statusCode()).isEqualTo(200);
-		assertThat(Pushes
+		assertThat(new Http(this.port).get("/actuator/health").statusCode()).isEqualTo(200);
+		assertThat(new Http(this.port)
 			.send(java.net.http.HttpRequest
 				.newBuilder(java.net.URI.create("http://localhost:" + this.port + "/actuator/health/liveness"))
 				.header("Authorization", "Bearer garbage")
 				.build())
 			.statusCode()).isEqualTo(200);
-		assertThat(Pushes.get(this.port, "/actuator/prometheus").statusCode()).isEqualTo(200);
+		assertThat(new Http(this.port).get("/actuator/prometheus").statusCode()).isEqualTo(200);
 	}
 
 	@Test
 	void protectedResourceMetadataRevealsNoAudienceAccountOrKeys() throws Exception {
-		HttpResponse<String> response = Pushes.get(this.port, "/.well-known/oauth-protected-resource");
+		HttpResponse<String> response = new Http(this.port).get("/.well-known/oauth-protected-resource");
 		assertThat(response.body()).doesNotContain(AUDIENCE)
 			.doesNotContain(ACCOUNT)
 			.doesNotContain(String.valueOf(JWKS.getAddress().getPort()));
@@ -184,9 +185,9 @@ class PushAuthenticationIntegrationTests {
 
 	@Test
 	void gcpProfileServesNoLocalPixelAndNoReadApi() throws Exception {
-		assertThat(Pushes.get(this.port, "/pixel.png?user_id=u1").statusCode()).isEqualTo(404);
-		assertThat(Pushes.get(this.port, "/api/tables").statusCode()).isEqualTo(404);
-		assertThat(Pushes.get(this.port, "/api/events").statusCode()).isEqualTo(404);
+		assertThat(new Http(this.port).get("/pixel.png?user_id=u1").statusCode()).isEqualTo(404);
+		assertThat(new Http(this.port).get("/api/tables").statusCode()).isEqualTo(404);
+		assertThat(new Http(this.port).get("/api/events").statusCode()).isEqualTo(404);
 	}
 
 	private List<String> tableNames() throws Exception {

@@ -4,13 +4,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads the real-shaped LogEntries in {@code src/test/resources/fixtures} and builds push
- * bodies from them.
+ * Reads the real-shaped LogEntries in {@code src/test/resources/fixtures}; {@link Pushes}
+ * wraps them into push bodies.
  */
 public final class Fixtures {
 
@@ -62,20 +61,6 @@ public final class Fixtures {
 	/** A fixture file with its own {@code insertId}, see {@link #withInsertId}. */
 	public static String textWithInsertId(String name, String insertId) {
 		return withInsertId(text(name), insertId);
-	}
-
-	/** A wrapped push body carrying the given data, as Pub/Sub sends it. */
-	public static String wrapped(String messageId, byte[] data) {
-		return "{\"message\":{\"attributes\":{\"logging.googleapis.com/timestamp\":\"2026-10-04T09:15:22.431998Z\"},"
-				+ "\"data\":\"" + Base64.getEncoder().encodeToString(data) + "\",\"messageId\":\"" + messageId
-				+ "\",\"message_id\":\"" + messageId
-				+ "\",\"publishTime\":\"2026-10-04T09:15:23.118Z\",\"publish_time\":\"2026-10-04T09:15:23.118Z\"},"
-				+ "\"subscription\":\"projects/example-project/subscriptions/pixel-push\"}";
-	}
-
-	/** A wrapped push body carrying the given LogEntry text. */
-	public static String wrapped(String messageId, String logEntry) {
-		return wrapped(messageId, logEntry.getBytes(StandardCharsets.UTF_8));
 	}
 
 }

@@ -8,10 +8,16 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
-/** A small HTTP client for tests that talk to the running app over loopback. */
+/**
+ * The HTTP client for tests that talk to the running app over loopback. Every instance
+ * shares one {@link HttpClient}, so a test may make one per call. Pub/Sub pushes are
+ * built and posted by {@link Pushes}.
+ */
 public final class Http {
 
-	private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+	private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+	private final HttpClient client = CLIENT;
 
 	private final String base;
 
@@ -56,6 +62,20 @@ public final class Http {
 	/** POSTs a body with the given headers. */
 	public HttpResponse<String> post(String path, String body, String... headers) {
 		return post(path, body.getBytes(java.nio.charset.StandardCharsets.UTF_8), headers);
+	}
+
+	/** Sends a request as built, such as one with {@code Expect: 100-continue}. */
+	public HttpResponse<String> send(HttpRequest request) {
+		try {
+			return this.client.send(request, HttpResponse.BodyHandlers.ofString());
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
 	}
 
 	private HttpResponse<String> send(HttpRequest.Builder builder) {

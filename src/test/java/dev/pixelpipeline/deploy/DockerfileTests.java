@@ -1,4 +1,4 @@
-package dev.pixelpipeline;
+package dev.pixelpipeline.deploy;
 
 import java.io.IOException;
 import java.nio.file.Files;

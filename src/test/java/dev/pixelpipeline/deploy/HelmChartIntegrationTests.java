@@ -1,4 +1,4 @@
-package dev.pixelpipeline;
+package dev.pixelpipeline.deploy;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +18,7 @@ import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.InstallCommand;
 import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
+import dev.pixelpipeline.PixelPipelineApplication;
 import dev.pixelpipeline.support.BigQueryServer;
 import dev.pixelpipeline.support.ContainerEnvironment;
 import dev.pixelpipeline.support.Http;
@@ -481,7 +482,7 @@ class HelmChartIntegrationTests {
 					() -> "readiness: " + http.get("/actuator/health/readiness").body());
 
 			String forged = Pushes.wrapped("forged-" + id,
-					Pushes.logEntry("forged-" + id, "forged-" + id).getBytes(StandardCharsets.UTF_8));
+					Pushes.pixelHit("forged-" + id, "forged-" + id).getBytes(StandardCharsets.UTF_8));
 			assertThat(http.post("/pubsub/push", forged, "Content-Type", "application/json").statusCode())
 				.as("push without a token")
 				.isEqualTo(404);
@@ -491,7 +492,7 @@ class HelmChartIntegrationTests {
 				.statusCode()).as("push with a token").isEqualTo(404);
 
 			String user = "pulled-" + id;
-			emulator.publish(logTopic, Message.logEntry(Pushes.logEntry(user, "entry-" + id)));
+			emulator.publish(logTopic, Message.logEntry(Pushes.pixelHit("entry-" + id, user)));
 			PipelineApp.await(() -> storedUsers(bigQuery).contains(user), Duration.ofSeconds(60),
 					() -> "rows stored: " + storedUsers(bigQuery));
 			assertThat(storedUsers(bigQuery)).doesNotContain("forged-" + id);

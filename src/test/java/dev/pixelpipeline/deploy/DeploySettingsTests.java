@@ -1,4 +1,4 @@
-package dev.pixelpipeline;
+package dev.pixelpipeline.deploy;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -44,7 +44,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * One name for each thing: {@code deploy/settings.env} is the only source of the Pub/Sub
- * names and the delivery numbers, and the README, {@code deploy/setup.sh},
+ * names and the delivery numbers, and the docs, {@code deploy/setup.sh},
  * {@code deploy/cloud-run.yaml}, the Helm chart, the monitoring files and the
  * application's defaults agree with it. Each check names the file, line and setting that
  * drifted.
@@ -58,6 +58,15 @@ class DeploySettingsTests {
 			"--min-retry-delay", "MIN_BACKOFF", "--max-retry-delay", "MAX_BACKOFF", "--max-delivery-attempts",
 			"MAX_DELIVERY_ATTEMPTS", "--dead-letter-topic", "UNDELIVERABLE_TOPIC", "--concurrency",
 			"CONTAINER_CONCURRENCY", "--timeout", "REQUEST_TIMEOUT");
+
+	/**
+	 * The pages that state the Pub/Sub names and the delivery numbers: the commands and
+	 * the manifest (deploy), the subscription settings table (delivery) and the settings
+	 * table (configuration). They were the README's sections until the README became a
+	 * map.
+	 */
+	private static final List<Path> DOCS = List.of(Path.of("docs/deploy.md"), Path.of("docs/delivery.md"),
+			Path.of("docs/configuration.md"));
 
 	/** Environment variables of the service that carry a setting. */
 	private static final Map<String, String> ENV_SETTINGS = Map.of("PIPELINE_PUSH_DEADLINE", "PUSH_DEADLINE");
@@ -218,23 +227,22 @@ class DeploySettingsTests {
 	}
 
 	@Test
-	void readmeAgrees() throws IOException {
-		String readme = Files.readString(Path.of("README.md"));
-		List<String> problems = new ArrayList<>(drift("README.md", readme));
+	void docsAgree() throws IOException {
+		Map<String, String> docs = docs();
+		List<String> problems = new ArrayList<>();
+		docs.forEach((file, text) -> problems.addAll(drift(file, text)));
+		problems.addAll(drift("README.md", Files.readString(Path.of("README.md"))));
 
 		// Prose that states a number of settings.env; each statement must be found.
-		expect(problems, readme, "(\\d+) s ack deadline", "ACK_DEADLINE", String::valueOf);
-		expect(problems, readme, "(\\d+) s push deadline", "PUSH_DEADLINE", DeploySettingsTests::seconds);
-		expect(problems, readme, "`pipeline\\.push\\.deadline` \\((\\d+) s\\)", "PUSH_DEADLINE",
+		expect(problems, docs, "(\\d+) s ack deadline", "ACK_DEADLINE", String::valueOf);
+		expect(problems, docs, "(\\d+) s push deadline", "PUSH_DEADLINE", DeploySettingsTests::seconds);
+		expect(problems, docs, "`pipeline\\.push\\.deadline` \\((\\d+) s\\)", "PUSH_DEADLINE",
 				DeploySettingsTests::seconds);
-		expect(problems, readme, "\\| `pipeline\\.push\\.deadline` \\| `([^`]+)` \\|", "PUSH_DEADLINE",
-				String::valueOf);
-		expect(problems, readme, "request timeout (?:of )?\\(?(\\d+) s", "REQUEST_TIMEOUT", String::valueOf);
-		expect(problems, readme, "`containerConcurrency: (\\d+)`", "CONTAINER_CONCURRENCY", String::valueOf);
+		expect(problems, docs, "\\| `pipeline\\.push\\.deadline` \\| `([^`]+)` \\|", "PUSH_DEADLINE", String::valueOf);
+		expect(problems, docs, "request timeout (?:of )?\\(?(\\d+) s", "REQUEST_TIMEOUT", String::valueOf);
+		expect(problems, docs, "`containerConcurrency: (\\d+)`", "CONTAINER_CONCURRENCY", String::valueOf);
 
 		// The subscription settings table: `--flag` / `--flag` | `value` / `value`.
-		Matcher row = Pattern.compile("(?m)^\\| (`--[a-z-]+`(?: / `--[a-z-]+`)*) \\| (`[^`|]+`(?: / `[^`|]+`)*) \\|")
-			.matcher(readme);
 		Map<String, String> expected = new LinkedHashMap<>();
 		FLAG_SETTINGS.forEach((flag, key) -> expected.put(flag, setting(key)));
 		expected.put("--message-retention-duration", setting("MESSAGE_RETENTION"));
@@ -242,65 +250,77 @@ class DeploySettingsTests {
 		expected.remove("--concurrency");
 		expected.remove("--timeout");
 		Set<String> rows = new HashSet<>();
-		while (row.find()) {
-			String[] flags = row.group(1).replace("`", "").split(" / ");
-			String[] values = row.group(2).replace("`", "").split(" / ");
-			for (int i = 0; i < flags.length && i < values.length; i++) {
-				rows.add(flags[i]);
-				if (expected.containsKey(flags[i]) && !expected.get(flags[i]).equals(values[i])) {
-					problems.add(at("README.md", readme, row.start(), "settings table: " + flags[i] + " " + values[i]
-							+ ", but setup.sh uses " + expected.get(flags[i])));
+		docs.forEach((file, text) -> {
+			Matcher row = Pattern
+				.compile("(?m)^\\| (`--[a-z-]+`(?: / `--[a-z-]+`)*) \\| (`[^`|]+`(?: / `[^`|]+`)*) \\|")
+				.matcher(text);
+			while (row.find()) {
+				String[] flags = row.group(1).replace("`", "").split(" / ");
+				String[] values = row.group(2).replace("`", "").split(" / ");
+				for (int i = 0; i < flags.length && i < values.length; i++) {
+					rows.add(flags[i]);
+					if (expected.containsKey(flags[i]) && !expected.get(flags[i]).equals(values[i])) {
+						problems.add(at(file, text, row.start(), "settings table: " + flags[i] + " " + values[i]
+								+ ", but setup.sh uses " + expected.get(flags[i])));
+					}
 				}
 			}
-		}
+		});
 		expected.keySet()
 			.stream()
 			.filter((flag) -> !rows.contains(flag))
-			.forEach((flag) -> problems.add("README.md: the subscription settings table has no row for " + flag));
+			.forEach((flag) -> problems.add(DOCS + ": the subscription settings table has no row for " + flag));
 
 		// Every manual subscription command keeps its subscription forever and parks
 		// undeliverable messages where setup.sh does.
-		Matcher create = Pattern.compile("gcloud pubsub subscriptions create").matcher(readme);
 		int commands = 0;
-		while (create.find()) {
-			String command = command(readme, create.start()).replaceAll("\\s+", " ");
-			commands++;
-			if (!command.contains("--expiration-period=never")) {
-				problems.add(at("README.md", readme, create.start(),
-						"subscription without --expiration-period=never: " + command));
-			}
-			if (command.contains("--topic=" + setting("TOPIC") + " ") && !command.contains("--dead-letter-topic=")) {
-				problems.add(at("README.md", readme, create.start(),
-						"subscription on the log topic without a dead-letter topic: " + command));
+		for (Map.Entry<String, String> doc : docs.entrySet()) {
+			String file = doc.getKey();
+			String text = doc.getValue();
+			Matcher create = Pattern.compile("gcloud pubsub subscriptions create").matcher(text);
+			while (create.find()) {
+				String command = command(text, create.start()).replaceAll("\\s+", " ");
+				commands++;
+				if (!command.contains("--expiration-period=never")) {
+					problems.add(at(file, text, create.start(),
+							"subscription without --expiration-period=never: " + command));
+				}
+				if (command.contains("--topic=" + setting("TOPIC") + " ")
+						&& !command.contains("--dead-letter-topic=")) {
+					problems.add(at(file, text, create.start(),
+							"subscription on the log topic without a dead-letter topic: " + command));
+				}
 			}
 		}
-		assertThat(commands).as("subscription commands in the README").isPositive();
+		assertThat(commands).as("subscription commands in %s", DOCS).isPositive();
+		String all = String.join("\n", docs.values());
 		for (String key : List.of("TOPIC", "SUBSCRIPTION", "PULL_SUBSCRIPTION", "BAD_ROWS_TOPIC", "UNDELIVERABLE_TOPIC",
 				"BAD_ROWS_SUBSCRIPTION", "UNDELIVERABLE_SUBSCRIPTION")) {
-			assertThat(readme).as("the README names %s", key).contains(setting(key));
+			assertThat(all).as("%s name %s", DOCS, key).contains(setting(key));
 		}
-		assertThat(problems).as("the README disagrees with deploy/settings.env").isEmpty();
+		assertThat(problems).as("%s disagree with deploy/settings.env", DOCS).isEmpty();
 	}
 
 	@Test
-	void readmePubSubCommandsPassGcloudsParser(@TempDir Path temp) throws IOException {
+	void docsPubSubCommandsPassGcloudsParser(@TempDir Path temp) throws IOException {
 		RequiredTools.current()
 			.check(GcloudParser.installed(), "gcloud", "not on the PATH",
 					"the Google Cloud SDK (https://cloud.google.com/sdk/docs/install)");
-		String readme = Files.readString(Path.of("README.md"));
 		List<List<String>> commands = new ArrayList<>();
-		Matcher start = Pattern.compile("gcloud pubsub ").matcher(readme);
-		while (start.find()) {
-			String command = command(readme, start.start()).replaceAll("\\\\\n", " ")
-				.replaceFirst("\\s+#.*", "")
-				.replaceAll("\\s+", " ")
-				.strip();
-			commands.add(GcloudParser.shellWords(command));
+		for (String text : docs().values()) {
+			Matcher start = Pattern.compile("gcloud pubsub ").matcher(text);
+			while (start.find()) {
+				String command = command(text, start.start()).replaceAll("\\\\\n", " ")
+					.replaceFirst("\\s+#.*", "")
+					.replaceAll("\\s+", " ")
+					.strip();
+				commands.add(GcloudParser.shellWords(command));
+			}
 		}
-		assertThat(commands).as("the README's Pub/Sub commands")
+		assertThat(commands).as("the Pub/Sub commands of %s", DOCS)
 			.anyMatch((argv) -> argv.contains("create") && argv.contains("--expiration-period=never"));
 		GcloudParser gcloud = new GcloudParser(temp);
-		assertThat(gcloud.refusals(commands)).as("README Pub/Sub commands %s refuses", gcloud.version()).isEmpty();
+		assertThat(gcloud.refusals(commands)).as("Pub/Sub commands of %s %s refuses", DOCS, gcloud.version()).isEmpty();
 	}
 
 	@Test
@@ -391,21 +411,32 @@ class DeploySettingsTests {
 		}
 	}
 
-	private static void expect(List<String> problems, String readme, String regex, String key,
+	private static void expect(List<String> problems, Map<String, String> docs, String regex, String key,
 			Function<String, String> asWritten) {
-		Matcher matcher = Pattern.compile(regex).matcher(readme);
 		int found = 0;
-		while (matcher.find()) {
-			found++;
-			String wanted = asWritten.apply(setting(key));
-			if (!matcher.group(1).equals(wanted)) {
-				problems.add(at("README.md", readme, matcher.start(),
-						"'" + matcher.group() + "', but settings.env has " + key + "=" + setting(key)));
+		for (Map.Entry<String, String> doc : docs.entrySet()) {
+			Matcher matcher = Pattern.compile(regex).matcher(doc.getValue());
+			while (matcher.find()) {
+				found++;
+				String wanted = asWritten.apply(setting(key));
+				if (!matcher.group(1).equals(wanted)) {
+					problems.add(at(doc.getKey(), doc.getValue(), matcher.start(),
+							"'" + matcher.group() + "', but settings.env has " + key + "=" + setting(key)));
+				}
 			}
 		}
 		if (found == 0) {
-			problems.add("README.md: no statement matching /" + regex + "/ (" + key + ") any more: update this test");
+			problems.add(DOCS + ": no statement matching /" + regex + "/ (" + key + ") any more: update this test");
 		}
+	}
+
+	/** Each of {@link #DOCS} by its path. */
+	private static Map<String, String> docs() throws IOException {
+		Map<String, String> docs = new LinkedHashMap<>();
+		for (Path doc : DOCS) {
+			docs.put(doc.toString(), Files.readString(doc));
+		}
+		return docs;
 	}
 
 	/**

@@ -1,4 +1,4 @@
-package dev.pixelpipeline;
+package dev.pixelpipeline.deploy;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -44,6 +44,7 @@ import dev.pixelpipeline.support.MetricServiceStandIn;
 import dev.pixelpipeline.support.PipelineApp;
 import dev.pixelpipeline.support.PubSubEmulator;
 import dev.pixelpipeline.support.PubSubEmulator.Pulled;
+import dev.pixelpipeline.support.Pushes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
