@@ -1,8 +1,7 @@
 package dev.pixelpipeline.support;
 
-import java.util.Map;
-
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 

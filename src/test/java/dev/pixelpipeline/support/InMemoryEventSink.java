@@ -1,9 +1,8 @@
 package dev.pixelpipeline.support;
 
-import java.util.Map;
-
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
