@@ -1,17 +1,18 @@
 package dev.pixelpipeline.deploy;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
+import dev.pixelpipeline.deploy.DeployScripts.Result;
 import dev.pixelpipeline.support.DeploySettings;
 import dev.pixelpipeline.support.GcloudParser;
 import dev.pixelpipeline.support.RequiredTools;
@@ -279,7 +280,8 @@ class DeployScriptTests {
 	@Test
 	void scriptsPassShellcheck() throws Exception {
 		RequiredTools.current()
-			.check(onPath("shellcheck"), "shellcheck", "not on the PATH", "apt-get install shellcheck (Debian)");
+			.check(DeployScripts.onPath("shellcheck"), "shellcheck", "not on the PATH",
+					"apt-get install shellcheck (Debian)");
 		Result result = run(List.of("shellcheck", "-x", "deploy/setup.sh", "deploy/teardown.sh", "deploy/common.sh"),
 				Map.of());
 		assertThat(result.exitCode()).as(result.output()).isZero();
@@ -319,53 +321,14 @@ class DeployScriptTests {
 			.orElseThrow(() -> new AssertionError("no command with " + fragment));
 	}
 
-	private static boolean onPath(String command) {
-		String path = System.getenv("PATH");
-		if (path == null) {
-			return false;
-		}
-		for (String directory : path.split(java.io.File.pathSeparator)) {
-			if (Files.isExecutable(Paths.get(directory, command))) {
-				return true;
-			}
-		}
-		return false;
-	}
-
 	private Result run(List<String> command, Map<String, String> extraEnv) throws Exception {
-		List<String> full = new ArrayList<>();
-		if (command.get(0).endsWith(".sh")) {
-			full.add("bash");
-		}
-		full.addAll(command);
-		ProcessBuilder builder = new ProcessBuilder(full).redirectErrorStream(true);
-		Map<String, String> environment = builder.environment();
-		environment.keySet()
-			.removeIf((name) -> List
-				.of("BUCKET", "DATASET", "IMAGE", "MONITORING_DIR", "DELETE_DATA", "BUILD_IMAGE", "SCHEMA_FILE",
-						"DRY_RUN_ASSUMES", "PUSH_AUDIENCE", "TABLE_SUFFIX")
-				.contains(name) || SETTINGS.contains(name));
-		environment.putAll(ENV);
-		environment.put("MONITORING_DIR", this.temp.resolve("no-monitoring").toString());
-		environment.putAll(extraEnv);
-		Process process = builder.start();
-		byte[] output = process.getInputStream().readAllBytes();
-		assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-		return new Result(process.exitValue(), new String(output, StandardCharsets.UTF_8));
-	}
-
-	/** What a script printed and how it ended. */
-	record Result(int exitCode, String output) {
-
-		List<String> lines() {
-			return this.output.lines().toList();
-		}
-
-		/** The commands that would change something, without their "+ " prefix. */
-		List<String> changes() {
-			return lines().stream().filter((line) -> line.startsWith("+ ")).map((line) -> line.substring(2)).toList();
-		}
-
+		Set<String> cleared = new HashSet<>(SETTINGS);
+		cleared.addAll(List.of("BUCKET", "DATASET", "IMAGE", "MONITORING_DIR", "DELETE_DATA", "BUILD_IMAGE",
+				"SCHEMA_FILE", "DRY_RUN_ASSUMES", "PUSH_AUDIENCE", "TABLE_SUFFIX"));
+		Map<String, String> env = new HashMap<>(ENV);
+		env.put("MONITORING_DIR", this.temp.resolve("no-monitoring").toString());
+		env.putAll(extraEnv);
+		return DeployScripts.run(command, cleared, env);
 	}
 
 }

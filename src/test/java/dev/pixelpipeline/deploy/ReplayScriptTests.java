@@ -1,18 +1,16 @@
 package dev.pixelpipeline.deploy;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.pixelpipeline.deploy.DeployScripts.Result;
 import dev.pixelpipeline.support.RequiredTools;
 import org.junit.jupiter.api.Test;
 
@@ -86,7 +84,8 @@ class ReplayScriptTests {
 	@Test
 	void scriptPassesShellcheck() throws Exception {
 		RequiredTools.current()
-			.check(onPath("shellcheck"), "shellcheck", "not on the PATH", "apt-get install shellcheck (Debian)");
+			.check(DeployScripts.onPath("shellcheck"), "shellcheck", "not on the PATH",
+					"apt-get install shellcheck (Debian)");
 		Result result = run(List.of("shellcheck", "-x", "deploy/replay.sh"), Map.of());
 		assertThat(result.exitCode()).as(result.output()).isZero();
 	}
@@ -115,52 +114,13 @@ class ReplayScriptTests {
 		return names;
 	}
 
-	private static boolean onPath(String command) {
-		String path = System.getenv("PATH");
-		if (path == null) {
-			return false;
-		}
-		for (String directory : path.split(java.io.File.pathSeparator)) {
-			if (Files.isExecutable(Paths.get(directory, command))) {
-				return true;
-			}
-		}
-		return false;
-	}
-
 	private static Result run(List<String> command, Map<String, String> extraEnv) throws Exception {
-		List<String> full = new ArrayList<>();
-		if (command.get(0).endsWith(".sh")) {
-			full.add("bash");
-		}
-		full.addAll(command);
-		ProcessBuilder builder = new ProcessBuilder(full).redirectErrorStream(true);
-		Map<String, String> environment = builder.environment();
-		environment.keySet()
-			.removeIf((name) -> List
-				.of("DATASET", "IMAGE", "TABLE_SUFFIX", "BAD_ROWS_TOPIC", "UNDELIVERABLE_SUBSCRIPTION", "REPLAY_JOB",
-						"REPLAY_IDLE", "REPLAY_TASK_TIMEOUT", "REPLAY_IMAGE", "JAR", "JAVA")
-				.contains(name));
-		environment.putAll(ENV);
-		environment.putAll(extraEnv);
-		Process process = builder.start();
-		byte[] output = process.getInputStream().readAllBytes();
-		assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-		return new Result(process.exitValue(), new String(output, StandardCharsets.UTF_8));
-	}
-
-	/** What the script printed and how it ended. */
-	record Result(int exitCode, String output) {
-
-		List<String> lines() {
-			return this.output.lines().toList();
-		}
-
-		/** The commands that would change something, without their "+ " prefix. */
-		List<String> changes() {
-			return lines().stream().filter((line) -> line.startsWith("+ ")).map((line) -> line.substring(2)).toList();
-		}
-
+		Map<String, String> env = new HashMap<>(ENV);
+		env.putAll(extraEnv);
+		return DeployScripts.run(command,
+				Set.of("DATASET", "IMAGE", "TABLE_SUFFIX", "BAD_ROWS_TOPIC", "UNDELIVERABLE_SUBSCRIPTION", "REPLAY_JOB",
+						"REPLAY_IDLE", "REPLAY_TASK_TIMEOUT", "REPLAY_IMAGE", "JAR", "JAVA"),
+				env);
 	}
 
 }
