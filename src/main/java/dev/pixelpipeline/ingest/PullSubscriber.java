@@ -3,6 +3,7 @@ package dev.pixelpipeline.ingest;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -172,8 +173,20 @@ public final class PullSubscriber implements SmartLifecycle {
 				message.hasPublishTime() ? rfc3339(message.getPublishTime()) : null, message.getAttributesMap(),
 				message.getData().toByteArray(), this.settings.subscription().toString());
 		Delivery delivery = new Delivery(pulled, DeliveryKind.PULL, null, Subscriber.getDeliveryAttempt(message));
-		this.processor.process(delivery, this.settings.budget()).whenComplete((outcome, ex) -> {
-			if (ex == null && outcome.isAck()) {
+		CompletableFuture<Outcome> outcome;
+		try {
+			// Bounded as a push is: a store that ignores its deadline must not hold the
+			// message (and its flow-control slot, and the idle watch) for the client's
+			// whole lease extension; nacked, it comes back.
+			outcome = this.processor.process(delivery, this.settings.budget())
+				.completeOnTimeout(Outcome.retry("deadline"), this.settings.budget().toMillis() + 250,
+						TimeUnit.MILLISECONDS);
+		}
+		catch (RuntimeException ex) {
+			outcome = CompletableFuture.failedFuture(ex);
+		}
+		outcome.whenComplete((result, ex) -> {
+			if (ex == null && result.isAck()) {
 				reply.ack();
 			}
 			else {

@@ -121,6 +121,11 @@ public final class BatchingSink implements EventSink, AutoCloseable {
 			return CompletableFuture.completedFuture(RowResult
 				.overloaded(this.writer.name() + " sink has " + this.settings.maxPending() + " rows waiting"));
 		}
+		// Shutdown may have drained the queue between the check above and the offer: then
+		// nobody else will answer this row.
+		if (!this.accepting && this.queue.remove(pending)) {
+			pending.future().complete(RowResult.retry("shutting_down", "sink is shutting down"));
+		}
 		return pending.future();
 	}
 

@@ -9,6 +9,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -61,6 +62,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
 	static final String BAD_ROWS_TABLE = "_bad_rows";
 
 	private static final String STAGING_TABLE = "staging_events";
+
+	/** How long {@link #close()} waits for a write in progress. */
+	static final Duration CLOSE_WAIT = Duration.ofSeconds(1);
 
 	private static final DateTimeFormatter SQL_TIMESTAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS")
 		.withZone(ZoneOffset.UTC);
@@ -446,21 +450,43 @@ public final class EmbeddedDatabase implements AutoCloseable {
 	 * Closes the store once the write in progress, if any, has ended: a batching sink
 	 * shut down with a write still running (it answers the write's rows without waiting
 	 * for it) must not have the connection closed under it, which deadlocks DuckDB's
-	 * driver.
+	 * driver. The wait is bounded by {@link #CLOSE_WAIT}: a write that hangs past it
+	 * keeps the store open for the process exit to release, so shutdown still ends in
+	 * time (the write's rows were answered 503 already).
 	 */
 	@Override
 	public void close() {
+		Thread closer = new Thread(this::closeConnections, "embedded-store-close");
+		closer.setDaemon(true);
+		closer.start();
 		try {
-			synchronized (this.eventWriter) {
-				this.eventWriter.close();
-			}
-			synchronized (this.badRowWriter) {
-				this.badRowWriter.close();
-			}
-			this.root.close();
+			closer.join(CLOSE_WAIT.toMillis());
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		if (closer.isAlive()) {
+			logger.warn("Embedded store at {} is still writing after {}: left open for the process exit to release",
+					describe(), CLOSE_WAIT);
+		}
+	}
+
+	private void closeConnections() {
+		synchronized (this.eventWriter) {
+			closeQuietly(this.eventWriter, "event writer");
+		}
+		synchronized (this.badRowWriter) {
+			closeQuietly(this.badRowWriter, "bad-row writer");
+		}
+		closeQuietly(this.root, "connection");
+	}
+
+	private void closeQuietly(Connection connection, String what) {
+		try {
+			connection.close();
 		}
 		catch (SQLException ex) {
-			logger.warn("Closing the embedded store at {} failed: {}", describe(), ex.getMessage());
+			logger.warn("Closing the {} of the embedded store at {} failed: {}", what, describe(), ex.getMessage());
 		}
 	}
 
