@@ -161,6 +161,9 @@ MAX_INSTANCES="${MAX_INSTANCES:-10}"
 # as do the topics and subscriptions that keep bad rows (BAD_ROWS_*) and undeliverable messages (UNDELIVERABLE_*).
 PUSH_AUDIENCE="${PUSH_AUDIENCE:-${SERVICE}-push}"
 
+# The Cloud Run job deploy/replay.sh runs to replay UNDELIVERABLE_SUBSCRIPTION after an outage.
+REPLAY_JOB="${REPLAY_JOB:-${SERVICE}-replay}"
+
 MONITORING_DIR="${MONITORING_DIR:-${ROOT}/deploy/monitoring}"
 
 # Replace ${NAME} in a file with the value of the variable NAME, for the names above and every setting of

@@ -35,7 +35,6 @@ parse_args "${ARGS[@]+"${ARGS[@]}"}"
 # A replay runs against a deployed pipeline: with --dry-run, assume its resources exist.
 DRY_RUN_ASSUMES=present
 
-REPLAY_JOB="${REPLAY_JOB:-${SERVICE}-replay}"
 REPLAY_IDLE="${REPLAY_IDLE:-30s}"
 REPLAY_TASK_TIMEOUT="${REPLAY_TASK_TIMEOUT:-3600s}"
 JAVA="${JAVA:-java}"

@@ -27,9 +27,13 @@ if exists gcloud logging sinks describe "$LOG_SINK" "${G[@]}"; then
   run gcloud logging sinks delete "$LOG_SINK" --quiet "${G[@]}"
 fi
 
-step "Cloud Run service"
+step "Cloud Run service and replay job"
 if exists gcloud run services describe "$SERVICE" --region="$REGION" "${G[@]}"; then
   run gcloud run services delete "$SERVICE" --region="$REGION" --quiet "${G[@]}"
+fi
+# Created by deploy/replay.sh, if a replay ever ran.
+if exists gcloud run jobs describe "$REPLAY_JOB" --region="$REGION" "${G[@]}"; then
+  run gcloud run jobs delete "$REPLAY_JOB" --region="$REGION" --quiet "${G[@]}"
 fi
 
 step "Alert policies and dashboards from ${MONITORING_DIR}"
