@@ -136,6 +136,8 @@ LOG_FILTER="resource.type=\"http_load_balancer\" AND resource.labels.url_map_nam
 DATASET="${DATASET:-pixel_tracking}"
 TEMPLATE_TABLE="${TEMPLATE_TABLE:-pixel}"
 SCHEMA_FILE="${SCHEMA_FILE:-${ROOT}/src/main/resources/bigquery/pixel-template-schema.json}"
+# A view with one row per hit over all of them (read-time deduplication; see docs/delivery.md).
+DEDUP_VIEW="${DEDUP_VIEW:-deduplicated_${TEMPLATE_TABLE}}"
 # pipeline.table.suffix: one table per user and day by default; empty for a single table (see docs/deploy.md, BigQuery).
 DEFAULT_TABLE_SUFFIX='_{user_id}_{date}'
 TABLE_SUFFIX="${TABLE_SUFFIX-$DEFAULT_TABLE_SUFFIX}"

@@ -127,6 +127,21 @@ if ! exists bq --project_id="$PROJECT_ID" show "${PROJECT_ID}:${DATASET}.${TEMPL
       --description="All pixel hits" "${PROJECT_ID}:${DATASET}.${TEMPLATE_TABLE}" "$SCHEMA_FILE"
   fi
 fi
+# One row per hit: BigQuery drops a repeated insertId only for about a minute, so a redelivery or a replay after an
+# outage can insert a hit twice; the view keeps the first row of each message_id (the LogEntry's insertId). Its name
+# must not start with the template's name, which the wildcard below would then match.
+if [[ -n "$TABLE_SUFFIX" ]]; then
+  # The template itself matches the wildcard with an empty suffix, so the view is valid before the first hit.
+  HITS_FROM="\`${PROJECT_ID}.${DATASET}.${TEMPLATE_TABLE}*\` WHERE _TABLE_SUFFIX != ''"
+else
+  HITS_FROM="\`${PROJECT_ID}.${DATASET}.${TEMPLATE_TABLE}\`"
+fi
+DEDUP_SQL="SELECT * EXCEPT(rn) FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY message_id ORDER BY received_at) AS rn"
+DEDUP_SQL+=" FROM ${HITS_FROM}) WHERE rn = 1"
+if ! exists bq --project_id="$PROJECT_ID" show "${PROJECT_ID}:${DATASET}.${DEDUP_VIEW}"; then
+  run bq --project_id="$PROJECT_ID" mk --use_legacy_sql=false --view="$DEDUP_SQL" \
+    --description="Pixel hits, one row per message_id" "${PROJECT_ID}:${DATASET}.${DEDUP_VIEW}"
+fi
 
 step "Service accounts, least privilege"
 for account in "$RUNTIME_SA" "$PUSH_SA"; do

@@ -61,6 +61,9 @@ class DeployScriptTests {
 				"gcloud logging sinks create pixel-lb-logs",
 				"gcloud pubsub topics add-iam-policy-binding pixel-lb-logs", "mk --dataset",
 				"mk --table '--description=Template of the pixel tables (insertAll templateSuffix)'",
+				"mk --use_legacy_sql=false '--view=SELECT * EXCEPT(rn) FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY"
+						+ " message_id ORDER BY received_at) AS rn FROM `demo-project.pixel_tracking.pixel*` WHERE"
+						+ " _TABLE_SUFFIX != ",
 				"gcloud iam service-accounts create pixel-pipeline-run",
 				"add-iam-policy-binding --dataset --member=serviceAccount:pixel-pipeline-run@demo-project.iam.gserviceaccount.com --role=roles/bigquery.dataEditor demo-project:pixel_tracking",
 				"gcloud builds submit", "gcloud run services replace",
