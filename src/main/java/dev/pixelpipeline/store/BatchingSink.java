@@ -3,6 +3,7 @@ package dev.pixelpipeline.store;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -239,11 +240,7 @@ public final class BatchingSink implements EventSink, AutoCloseable {
 		catch (RuntimeException ex) {
 			logger.error("{} sink failed to write a batch of {} rows; they will be redelivered", this.writer.name(),
 					batch.size(), ex);
-			RowResult retry = RowResult.retry("sink_error", ex.getClass().getSimpleName());
-			results = new ArrayList<>(batch.size());
-			for (int i = 0; i < batch.size(); i++) {
-				results.add(retry);
-			}
+			results = Collections.nCopies(batch.size(), RowResult.retry("sink_error", ex.getClass().getSimpleName()));
 		}
 		finally {
 			this.inFlight.addAndGet(-batch.size());

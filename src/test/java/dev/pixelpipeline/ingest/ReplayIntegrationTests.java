@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -15,8 +14,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
+import dev.pixelpipeline.support.ImageLayout;
 import dev.pixelpipeline.support.FaultInjection;
 import dev.pixelpipeline.support.FaultInjection.Fault;
 import dev.pixelpipeline.support.PipelineApp;
@@ -207,8 +206,8 @@ class ReplayIntegrationTests {
 		Path log = this.data.resolve("replay-" + name + ".log");
 		List<String> command = new ArrayList<>();
 		command.add(ProcessHandle.current().info().command().orElse("java"));
-		command.addAll(List.of("-jar", packagedJar().toString(), "--server.port=0", "--server.address=127.0.0.1",
-				"--pipeline.embedded.path=" + db, "--pipeline.ingest.mode=pull",
+		command.addAll(List.of("-jar", ImageLayout.packagedJar().toString(), "--server.port=0",
+				"--server.address=127.0.0.1", "--pipeline.embedded.path=" + db, "--pipeline.ingest.mode=pull",
 				"--pipeline.ingest.subscription=" + subscription, "--pipeline.ingest.exit-when-idle=5s"));
 		emulator.clientProperties().forEach((key, value) -> command.add("--" + key + "=" + value));
 		Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -218,16 +217,6 @@ class ReplayIntegrationTests {
 		}
 		String output = Files.readString(log, StandardCharsets.UTF_8);
 		return new Replay(exited ? process.exitValue() : -1, output);
-	}
-
-	private static Path packagedJar() throws IOException {
-		try (Stream<Path> files = Files.list(Paths.get("target"))) {
-			List<Path> jars = files.filter((path) -> path.getFileName().toString().matches("pixel-pipeline-.*\\.jar"))
-				.filter((path) -> !path.getFileName().toString().endsWith("-plain.jar"))
-				.toList();
-			assertThat(jars).as("the repackaged jar in target/ (run with ./mvnw verify)").hasSize(1);
-			return jars.get(0);
-		}
 	}
 
 }

@@ -3,7 +3,7 @@ package dev.pixelpipeline.support;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -149,11 +149,7 @@ public class FaultInjection {
 				}
 			}
 			if (fault == Fault.FAIL_AFTER_WRITE) {
-				List<RowResult> lost = new ArrayList<>(rows.size());
-				for (int i = 0; i < rows.size(); i++) {
-					lost.add(RowResult.retry("injected", "answer lost after the commit"));
-				}
-				return lost;
+				return Collections.nCopies(rows.size(), RowResult.retry("injected", "answer lost after the commit"));
 			}
 			return results;
 		}

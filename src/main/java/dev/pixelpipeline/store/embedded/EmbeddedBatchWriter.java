@@ -2,7 +2,7 @@ package dev.pixelpipeline.store.embedded;
 
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 import dev.pixelpipeline.logging.LogText;
@@ -35,12 +35,7 @@ final class EmbeddedBatchWriter implements BatchWriter {
 		catch (SQLException ex) {
 			logger.error("Embedded store at {} failed to write {} rows; they will be redelivered: {}",
 					this.database.describe(), rows.size(), LogText.safe(ex.getMessage()));
-			List<RowResult> results = new ArrayList<>(rows.size());
-			RowResult retry = RowResult.retry("store_error", ex.getMessage());
-			for (int i = 0; i < rows.size(); i++) {
-				results.add(retry);
-			}
-			return results;
+			return Collections.nCopies(rows.size(), RowResult.retry("store_error", ex.getMessage()));
 		}
 	}
 
