@@ -1,14 +1,21 @@
 package dev.pixelpipeline.config;
 
 import java.time.Clock;
+import java.util.regex.Pattern;
 
 import com.google.cloud.bigquery.BigQuery;
 import com.google.cloud.bigquery.TableId;
 import dev.pixelpipeline.ingest.PipelineMetrics;
+import dev.pixelpipeline.store.BatchWriter;
 import dev.pixelpipeline.store.BatchingSink;
 import dev.pixelpipeline.store.EventSink;
 import dev.pixelpipeline.store.RowSchema;
+import dev.pixelpipeline.store.TableLimit;
+import dev.pixelpipeline.store.TableLimitWriter;
+import dev.pixelpipeline.store.TableNamer;
 import dev.pixelpipeline.store.bigquery.BigQueryStore;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.boot.ApplicationRunner;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
@@ -58,9 +65,27 @@ class BigQueryConfiguration {
 				clock);
 	}
 
+	/**
+	 * The sink: the store behind a {@link TableLimit} when the template layout names
+	 * tables after attribute values (a non-empty suffix), so that visitors cannot make
+	 * BigQuery create tables without bound; a single table needs no bound.
+	 */
 	@Bean(destroyMethod = "close")
-	BatchingSink bigQuerySink(BigQueryStore bigQueryStore, PipelineProperties properties, PipelineMetrics metrics) {
-		return new BatchingSink(bigQueryStore,
+	BatchingSink bigQuerySink(BigQueryStore bigQueryStore, TableNamer tableNamer, PipelineProperties properties,
+			PipelineMetrics metrics, MeterRegistry registry, Clock clock) {
+		BatchWriter writer = bigQueryStore;
+		PipelineProperties.Table table = properties.table();
+		if (table.suffix() != null && !table.suffix().isEmpty()) {
+			TableLimit limit = new TableLimit(tableNamer.suffixAttributes(),
+					new TableLimit.Settings(Pattern.compile(table.suffixValuePattern()), table.maxNewTables(),
+							table.newTablesWindow(), table.knownTables()),
+					clock);
+			Gauge.builder("pixel.table.new", limit, TableLimit::admittedInWindow)
+				.description("New table suffixes admitted in the current pipeline.table.new-tables-window")
+				.register(registry);
+			writer = new TableLimitWriter(bigQueryStore, limit);
+		}
+		return new BatchingSink(writer,
 				properties.bigquery().batch().settings(PipelineProperties.BigQuery.BATCH_DEFAULTS), metrics);
 	}
 

@@ -117,13 +117,52 @@ public record PipelineProperties(@DefaultValue("embedded") @NotNull SinkType sin
 	}
 
 	/**
-	 * How tables are named.
+	 * How tables are named, and how many tables visitors can make BigQuery create: with a
+	 * non-empty suffix, a row whose suffix would be a new table past the bound becomes a
+	 * bad row with reason {@code table_limit} (see {@code TableLimit}).
 	 *
 	 * @param template the template table; each table is this name plus the suffix
 	 * @param suffix the suffix pattern: {@code {name}} is an attribute's value,
 	 * {@code {date}} the UTC event date ({@code yyyyMMdd}); empty for a single table
+	 * @param suffixValuePattern the regular expression each non-empty attribute value of
+	 * the suffix must match as a whole before a new table is made for it; the default
+	 * allows ids of up to 64 letters, digits, {@code _} and {@code -}
+	 * @param maxNewTables how many new table suffixes one instance admits per
+	 * {@code new-tables-window}; a suffix admitted recently is not new
+	 * @param newTablesWindow the window {@code max-new-tables} counts in
+	 * @param knownTables how many admitted suffixes each instance remembers (least
+	 * recently used forgotten first; a forgotten one counts as new again): bounds the
+	 * memory at about 250 bytes each; at least {@code max-new-tables}
 	 */
-	public record Table(@DefaultValue("pixel") String template, @DefaultValue("_{user_id}_{date}") String suffix) {
+	public record Table(@DefaultValue("pixel") String template, @DefaultValue("_{user_id}_{date}") String suffix,
+			@DefaultValue("[A-Za-z0-9_-]{1,64}") @NotEmpty String suffixValuePattern,
+			@DefaultValue("1000") @Min(1) int maxNewTables, @DefaultValue("1h") @NotNull Duration newTablesWindow,
+			@DefaultValue("25000") @Min(1) int knownTables) {
+
+		public Table {
+			try {
+				// Compiled here so that a wrong expression stops start-up naming the
+				// setting (the jakarta @Pattern of this file is the annotation).
+				if (suffixValuePattern != null) {
+					java.util.regex.Pattern.compile(suffixValuePattern);
+				}
+			}
+			catch (java.util.regex.PatternSyntaxException ex) {
+				throw new IllegalStateException("pipeline.table.suffix-value-pattern is not a regular expression: "
+						+ ex.getDescription() + " in '" + suffixValuePattern + "'");
+			}
+			if (knownTables < maxNewTables) {
+				throw new IllegalStateException("pipeline.table.known-tables (" + knownTables
+						+ ") must be at least pipeline.table.max-new-tables (" + maxNewTables
+						+ "): an admitted table forgotten at once would count as new on its next row");
+			}
+			if (newTablesWindow != null && (newTablesWindow.isNegative() || newTablesWindow.isZero())) {
+				throw new IllegalStateException(
+						"pipeline.table.new-tables-window must be a positive duration such as 1h, not "
+								+ newTablesWindow);
+			}
+		}
+
 	}
 
 	/**

@@ -84,6 +84,20 @@ public final class TableNamer {
 		return this.template;
 	}
 
+	/**
+	 * The attributes whose values make up the suffix, in pattern order, without
+	 * {@code date}; empty for a single table.
+	 */
+	public List<String> suffixAttributes() {
+		List<String> names = new ArrayList<>();
+		for (Object part : this.parts) {
+			if (part instanceof Placeholder placeholder && !placeholder.date() && !names.contains(placeholder.name())) {
+				names.add(placeholder.name());
+			}
+		}
+		return List.copyOf(names);
+	}
+
 	/** The table an event belongs in. */
 	public TableName name(TrackingEvent event) {
 		StringBuilder suffix = new StringBuilder(64);

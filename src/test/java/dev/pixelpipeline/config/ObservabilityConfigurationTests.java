@@ -100,7 +100,8 @@ class ObservabilityConfigurationTests {
 
 	private static PipelineProperties properties(String instanceId) {
 		return new PipelineProperties(PipelineProperties.SinkType.EMBEDDED, "/pixel.png", java.util.List.of("user_id"),
-				new PipelineProperties.Privacy(true, false), new PipelineProperties.Table("pixel", ""),
+				new PipelineProperties.Privacy(true, false),
+				new PipelineProperties.Table("pixel", "", "[A-Za-z0-9_-]{1,64}", 1000, Duration.ofHours(1), 25000),
 				new PipelineProperties.Embedded(":memory:", null), null, new PipelineProperties.LocalPixel(true),
 				new PipelineProperties.ReadApi(true),
 				new PipelineProperties.Push(Duration.ofSeconds(9),
