@@ -24,7 +24,7 @@ unset setting key
 # Every setting the scripts use: a line missing from settings.env stops them here, before anything runs.
 for key in TOPIC SUBSCRIPTION BAD_ROWS_TOPIC BAD_ROWS_SUBSCRIPTION UNDELIVERABLE_TOPIC UNDELIVERABLE_SUBSCRIPTION \
   PUSH_DEADLINE ACK_DEADLINE REQUEST_TIMEOUT MIN_BACKOFF MAX_BACKOFF MAX_DELIVERY_ATTEMPTS MESSAGE_RETENTION \
-  PARKED_RETENTION CONTAINER_CONCURRENCY; do
+  PARKED_RETENTION CONTAINER_CONCURRENCY LAYOUT EVENTS_TABLE CLUSTERING PARTITIONED_DEDUP_VIEW; do
   : "${!key:?${key} is missing from ${SETTINGS_FILE}}"
 done
 unset key
@@ -32,20 +32,41 @@ unset key
 DRY_RUN=false
 
 parse_args() {
-  local arg
-  for arg in "$@"; do
-    case "$arg" in
+  while [[ $# -gt 0 ]]; do
+    case "$1" in
       --dry-run) DRY_RUN=true ;;
+      --layout=*) LAYOUT="${1#--layout=}" ;;
+      --layout)
+        if [[ $# -lt 2 ]]; then
+          echo "--layout needs a value: template-tables or partitioned" >&2
+          exit 2
+        fi
+        LAYOUT="$2"
+        shift
+        ;;
       -h | --help)
         sed -n '2,/^$/s/^# \{0,1\}//p' "$0"
         exit 0
         ;;
       *)
-        echo "unknown argument: $arg (try --help)" >&2
+        echo "unknown argument: $1 (try --help)" >&2
         exit 2
         ;;
     esac
+    shift
   done
+  check_layout
+}
+
+# LAYOUT (settings.env, the environment or --layout) is pipeline.bigquery.layout: refuse a typo before anything runs.
+check_layout() {
+  case "$LAYOUT" in
+    template-tables | partitioned) ;;
+    *)
+      echo "LAYOUT=${LAYOUT}: not a layout; use template-tables (the default) or partitioned" >&2
+      exit 2
+      ;;
+  esac
 }
 
 # Quote an argument only where a shell needs it, so the printed commands read as they are written and can be pasted.
@@ -144,6 +165,8 @@ TABLE_SUFFIX="${TABLE_SUFFIX-$DEFAULT_TABLE_SUFFIX}"
 # Only a single table is partitioned and clustered; a per-user-and-day table holds one day already.
 PARTITION_FIELD="${PARTITION_FIELD:-event_time}"
 CLUSTERING_FIELDS="${CLUSTERING_FIELDS:-user_id}"
+# The partitioned layout (LAYOUT=partitioned): one table EVENTS_TABLE, partitioned by DAY on event_time and clustered
+# by CLUSTERING, with the view PARTITIONED_DEDUP_VIEW (all three in settings.env); same schema file as the template.
 
 # The service and its identities.
 SERVICE="${SERVICE:-pixel-pipeline}"

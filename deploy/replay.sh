@@ -48,6 +48,9 @@ ENV_VARS=(
   "PIPELINE_BIGQUERY_PROJECTID=${PROJECT_ID}"
   "PIPELINE_BIGQUERY_DATASET=${DATASET}"
   "PIPELINE_TABLE_SUFFIX=${TABLE_SUFFIX}"
+  "PIPELINE_BIGQUERY_LAYOUT=${LAYOUT}"
+  "PIPELINE_BIGQUERY_TABLE=${EVENTS_TABLE}"
+  "PIPELINE_BIGQUERY_CLUSTERING=${CLUSTERING}"
   "PIPELINE_DEADLETTER_TOPIC=projects/${PROJECT_ID}/topics/${BAD_ROWS_TOPIC}"
   "PIPELINE_PUSH_DEADLINE=${PUSH_DEADLINE}"
   "PIPELINE_PUSH_AUTH_AUDIENCE=${PUSH_AUDIENCE}"
@@ -56,9 +59,11 @@ ENV_VARS=(
   "PIPELINE_INGEST_SUBSCRIPTION=projects/${PROJECT_ID}/subscriptions/${UNDELIVERABLE_SUBSCRIPTION}"
   "PIPELINE_INGEST_EXITWHENIDLE=${REPLAY_IDLE}"
 )
+# --set-env-vars separates pairs with commas, and CLUSTERING holds one: the pairs are joined with ';' instead, which
+# gcloud reads when the value starts with ^;^ (gcloud topic escaping).
 for pair in "${ENV_VARS[@]}"; do
-  if [[ "$pair" == *,* ]]; then
-    echo "a setting holds a comma, which --set-env-vars cannot take: $pair" >&2
+  if [[ "$pair" == *\;* ]]; then
+    echo "a setting holds a ';', which --set-env-vars=^;^... cannot take: $pair" >&2
     exit 2
   fi
 done
@@ -112,6 +117,6 @@ run gcloud pubsub subscriptions add-iam-policy-binding "$UNDELIVERABLE_SUBSCRIPT
 # is drained, within REPLAY_TASK_TIMEOUT.
 run gcloud run jobs deploy "$REPLAY_JOB" --image="$REPLAY_IMAGE" --region="$REGION" \
   --service-account="$RUNTIME_SA_EMAIL" --cpu=1 --memory=512Mi --tasks=1 --max-retries=0 \
-  --task-timeout="$REPLAY_TASK_TIMEOUT" --set-env-vars="$(IFS=,; printf '%s' "${ENV_VARS[*]}")" "${G[@]}"
+  --task-timeout="$REPLAY_TASK_TIMEOUT" --set-env-vars="^;^$(IFS=';'; printf '%s' "${ENV_VARS[*]}")" "${G[@]}"
 run gcloud run jobs execute "$REPLAY_JOB" --region="$REGION" --wait "${G[@]}"
 finished

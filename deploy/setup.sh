@@ -5,8 +5,12 @@
 # template table, least-privilege service accounts, the Cloud Run service, an OIDC-authenticated push subscription
 # with retry and dead-letter policies, dashboards and alert policies. No subscription it creates ever expires.
 #
-# Usage: deploy/setup.sh [--dry-run]
+# Usage: deploy/setup.sh [--dry-run] [--layout template-tables|partitioned]
 #   --dry-run  print every command instead of running it ("?" = read-only check, "+" = change)
+#   --layout   the BigQuery layout (LAYOUT in deploy/settings.env; the environment's LAYOUT works too):
+#              template-tables (default) creates the template table and the view DEDUP_VIEW; partitioned creates
+#              EVENTS_TABLE, partitioned by DAY on event_time and clustered by CLUSTERING, and the view
+#              PARTITIONED_DEDUP_VIEW, and deploys the service with pipeline.bigquery.layout=partitioned
 # Every name is a variable with a default (see deploy/common.sh and deploy/settings.env), e.g.:
 #   PROJECT_ID=my-project REGION=europe-west1 DOMAIN=track.example.com deploy/setup.sh
 # Safe to re-run: each resource is looked up before it is created, and bindings are idempotent.
@@ -24,6 +28,10 @@ step "APIs"
 run gcloud services enable compute.googleapis.com storage.googleapis.com pubsub.googleapis.com \
   logging.googleapis.com bigquery.googleapis.com run.googleapis.com iam.googleapis.com \
   monitoring.googleapis.com artifactregistry.googleapis.com cloudbuild.googleapis.com "${G[@]}"
+if [[ "$LAYOUT" == partitioned ]]; then
+  # The Storage Write API is its own service.
+  run gcloud services enable bigquerystorage.googleapis.com "${G[@]}"
+fi
 
 PROJECT_NUMBER="${PROJECT_NUMBER:-$(lookup PROJECT_NUMBER gcloud projects describe "$PROJECT_ID" --format='value(projectNumber)')}"
 PUBSUB_AGENT="serviceAccount:service-${PROJECT_NUMBER}@gcp-sa-pubsub.iam.gserviceaccount.com"
@@ -105,42 +113,64 @@ WRITER_IDENTITY="$(lookup "serviceAccount:writer-identity-of-${LOG_SINK}" \
 run gcloud pubsub topics add-iam-policy-binding "$TOPIC" --member="$WRITER_IDENTITY" \
   --role=roles/pubsub.publisher "${G[@]}"
 
-step "BigQuery dataset and template table"
+step "BigQuery dataset and the ${LAYOUT} layout"
 if [[ "$DRY_RUN" == false && ! -f "$SCHEMA_FILE" ]]; then
-  echo "template table schema not found: $SCHEMA_FILE" >&2
+  echo "table schema not found: $SCHEMA_FILE" >&2
   exit 1
 fi
 if ! exists bq --project_id="$PROJECT_ID" show --dataset "${PROJECT_ID}:${DATASET}"; then
   run bq --project_id="$PROJECT_ID" --location="$LOCATION" mk --dataset \
-    --description="Pixel hits, one table per template and suffix" "${PROJECT_ID}:${DATASET}"
+    --description="Pixel hits (pixel-pipeline)" "${PROJECT_ID}:${DATASET}"
 fi
-# Template tables (the default suffix) are not partitioned: each holds one user's day. A single table
-# (TABLE_SUFFIX empty) is partitioned by day on event_time and clustered by user_id, as the service creates it.
-if ! exists bq --project_id="$PROJECT_ID" show "${PROJECT_ID}:${DATASET}.${TEMPLATE_TABLE}"; then
-  if [[ -n "$TABLE_SUFFIX" ]]; then
-    run bq --project_id="$PROJECT_ID" mk --table \
-      --description="Template of the pixel tables (insertAll templateSuffix)" \
-      "${PROJECT_ID}:${DATASET}.${TEMPLATE_TABLE}" "$SCHEMA_FILE"
+# One row per hit: BigQuery drops a repeated insertId only for about a minute (and the Storage Write API's default
+# stream not at all), so a redelivery or a replay after an outage can store a hit twice; the view keeps the first row
+# of each message_id (the LogEntry's insertId).
+DEDUP_SQL="SELECT * EXCEPT(rn) FROM (SELECT *, ROW_NUMBER() OVER"
+if [[ "$LAYOUT" == partitioned ]]; then
+  # One table for every hit, partitioned by day on event_time and clustered by CLUSTERING; the schema file is the
+  # template's (RowSchema, kept equal by a test). A re-run keeps the table and brings its clustering to CLUSTERING
+  # (partitioning cannot change: drop the table to change it).
+  if exists bq --project_id="$PROJECT_ID" show "${PROJECT_ID}:${DATASET}.${EVENTS_TABLE}"; then
+    run bq --project_id="$PROJECT_ID" update --clustering_fields="$CLUSTERING" \
+      "${PROJECT_ID}:${DATASET}.${EVENTS_TABLE}"
   else
-    run bq --project_id="$PROJECT_ID" mk --table --time_partitioning_type=DAY \
-      --time_partitioning_field="$PARTITION_FIELD" --clustering_fields="$CLUSTERING_FIELDS" \
-      --description="All pixel hits" "${PROJECT_ID}:${DATASET}.${TEMPLATE_TABLE}" "$SCHEMA_FILE"
+    run bq --project_id="$PROJECT_ID" mk --table --schema="$SCHEMA_FILE" --time_partitioning_type=DAY \
+      --time_partitioning_field=event_time --clustering_fields="$CLUSTERING" \
+      --description="All pixel hits (Storage Write API, default stream)" "${PROJECT_ID}:${DATASET}.${EVENTS_TABLE}"
   fi
-fi
-# One row per hit: BigQuery drops a repeated insertId only for about a minute, so a redelivery or a replay after an
-# outage can insert a hit twice; the view keeps the first row of each message_id (the LogEntry's insertId). Its name
-# must not start with the template's name, which the wildcard below would then match.
-if [[ -n "$TABLE_SUFFIX" ]]; then
-  # The template itself matches the wildcard with an empty suffix, so the view is valid before the first hit.
-  HITS_FROM="\`${PROJECT_ID}.${DATASET}.${TEMPLATE_TABLE}*\` WHERE _TABLE_SUFFIX != ''"
+  # The window is partitioned by event_time too, the same for every copy of a hit (it comes from the LogEntry): a
+  # filter on event_time is then a filter on whole windows, which BigQuery can apply before numbering the rows, so
+  # a query of one day reads one partition.
+  DEDUP_SQL+=" (PARTITION BY message_id, event_time ORDER BY received_at) AS rn"
+  DEDUP_SQL+=" FROM \`${PROJECT_ID}.${DATASET}.${EVENTS_TABLE}\`) WHERE rn = 1"
+  VIEW="$PARTITIONED_DEDUP_VIEW"
 else
-  HITS_FROM="\`${PROJECT_ID}.${DATASET}.${TEMPLATE_TABLE}\`"
+  # Template tables (the default suffix) are not partitioned: each holds one user's day. A single table
+  # (TABLE_SUFFIX empty) is partitioned by day on event_time and clustered by user_id, as the service creates it.
+  if ! exists bq --project_id="$PROJECT_ID" show "${PROJECT_ID}:${DATASET}.${TEMPLATE_TABLE}"; then
+    if [[ -n "$TABLE_SUFFIX" ]]; then
+      run bq --project_id="$PROJECT_ID" mk --table \
+        --description="Template of the pixel tables (insertAll templateSuffix)" \
+        "${PROJECT_ID}:${DATASET}.${TEMPLATE_TABLE}" "$SCHEMA_FILE"
+    else
+      run bq --project_id="$PROJECT_ID" mk --table --time_partitioning_type=DAY \
+        --time_partitioning_field="$PARTITION_FIELD" --clustering_fields="$CLUSTERING_FIELDS" \
+        --description="All pixel hits" "${PROJECT_ID}:${DATASET}.${TEMPLATE_TABLE}" "$SCHEMA_FILE"
+    fi
+  fi
+  # The view's name must not start with the template's name, which the wildcard below would then match.
+  if [[ -n "$TABLE_SUFFIX" ]]; then
+    # The template itself matches the wildcard with an empty suffix, so the view is valid before the first hit.
+    HITS_FROM="\`${PROJECT_ID}.${DATASET}.${TEMPLATE_TABLE}*\` WHERE _TABLE_SUFFIX != ''"
+  else
+    HITS_FROM="\`${PROJECT_ID}.${DATASET}.${TEMPLATE_TABLE}\`"
+  fi
+  DEDUP_SQL+=" (PARTITION BY message_id ORDER BY received_at) AS rn FROM ${HITS_FROM}) WHERE rn = 1"
+  VIEW="$DEDUP_VIEW"
 fi
-DEDUP_SQL="SELECT * EXCEPT(rn) FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY message_id ORDER BY received_at) AS rn"
-DEDUP_SQL+=" FROM ${HITS_FROM}) WHERE rn = 1"
-if ! exists bq --project_id="$PROJECT_ID" show "${PROJECT_ID}:${DATASET}.${DEDUP_VIEW}"; then
+if ! exists bq --project_id="$PROJECT_ID" show "${PROJECT_ID}:${DATASET}.${VIEW}"; then
   run bq --project_id="$PROJECT_ID" mk --use_legacy_sql=false --view="$DEDUP_SQL" \
-    --description="Pixel hits, one row per message_id" "${PROJECT_ID}:${DATASET}.${DEDUP_VIEW}"
+    --description="Pixel hits, one row per message_id" "${PROJECT_ID}:${DATASET}.${VIEW}"
 fi
 
 step "Service accounts, least privilege"
@@ -149,8 +179,9 @@ for account in "$RUNTIME_SA" "$PUSH_SA"; do
     run gcloud iam service-accounts create "$account" --display-name="pixel-pipeline ${account}" "${G[@]}"
   fi
 done
-# Runtime: insert rows (and create suffixed tables) in this dataset only, publish bad rows, metrics and logs; and
-# read the undeliverable subscription when they are replayed (deploy/replay.sh).
+# Runtime: insert rows (and create suffixed tables) in this dataset only, or append them through the Storage Write
+# API (bigquery.tables.updateData, part of dataEditor), publish bad rows, metrics and logs; and read the undeliverable
+# subscription when they are replayed (deploy/replay.sh).
 run bq --project_id="$PROJECT_ID" add-iam-policy-binding --dataset \
   --member="serviceAccount:${RUNTIME_SA_EMAIL}" --role=roles/bigquery.dataEditor "${PROJECT_ID}:${DATASET}"
 run gcloud pubsub topics add-iam-policy-binding "$BAD_ROWS_TOPIC" \
@@ -235,12 +266,17 @@ for file in "$MONITORING_DIR"/alerts/*.json; do
 done
 
 step "Done"
+if [[ "$LAYOUT" == partitioned ]]; then
+  ROWS_FROM="$EVENTS_TABLE"
+else
+  ROWS_FROM="${TEMPLATE_TABLE}_*"
+fi
 PIXEL_IP="$(lookup "PIXEL_IP" gcloud compute addresses describe "$ADDRESS" --global --format='value(address)' "${G[@]}")"
 cat <<EOF
 Pixel:        http://${PIXEL_IP}/pixel.png${DOMAIN:+  and  https://${DOMAIN}/pixel.png (once the certificate is ACTIVE)}
 Test hit:     curl -o /dev/null "http://${PIXEL_IP}/pixel.png?user_id=u1&order_id=o1&type=view"
 Rows (a minute later):
-              bq query --use_legacy_sql=false 'SELECT * FROM \`${PROJECT_ID}.${DATASET}.${TEMPLATE_TABLE}_*\` ORDER BY event_time DESC LIMIT 10'
+              bq query --use_legacy_sql=false 'SELECT * FROM \`${PROJECT_ID}.${DATASET}.${ROWS_FROM}\` ORDER BY event_time DESC LIMIT 10'
 Bad rows:     gcloud pubsub subscriptions pull ${BAD_ROWS_SUBSCRIPTION} --limit=10 --project=${PROJECT_ID}
 Undeliverable (replay them once the cause is fixed):
               gcloud pubsub subscriptions pull ${UNDELIVERABLE_SUBSCRIPTION} --limit=10 --project=${PROJECT_ID}

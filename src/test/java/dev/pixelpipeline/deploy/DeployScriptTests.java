@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 
 import dev.pixelpipeline.deploy.DeployScripts.Result;
+import dev.pixelpipeline.support.BqFlags;
 import dev.pixelpipeline.support.DeploySettings;
 import dev.pixelpipeline.support.GcloudParser;
 import dev.pixelpipeline.support.RequiredTools;
@@ -133,6 +134,97 @@ class DeployScriptTests {
 			.containsPattern("name: GOOGLE_CLOUD_PROJECT\\n#\\s+value: demo-project\\n")
 			.containsPattern("name: PIPELINE_PUSH_DEADLINE\\n#\\s+value: 9s\\n")
 			.doesNotContainPattern("\\$\\{[A-Z_]+\\}");
+	}
+
+	@Test
+	void setupDryRunWithTheLayoutPartitionedCreatesOneClusteredTableAndItsDedupView() throws Exception {
+		Path schema = Paths.get("").toAbsolutePath().resolve("src/main/resources/bigquery/pixel-template-schema.json");
+		for (Result result : List.of(run(List.of("deploy/setup.sh", "--dry-run", "--layout", "partitioned"), Map.of()),
+				run(List.of("deploy/setup.sh", "--dry-run", "--layout=partitioned"), Map.of()),
+				run(List.of("deploy/setup.sh", "--dry-run"), Map.of("LAYOUT", "partitioned")))) {
+			assertThat(result.exitCode()).as(result.output()).isZero();
+			List<String> changes = result.changes();
+			assertOrder(changes, "gcloud services enable bigquerystorage.googleapis.com", "mk --dataset",
+					"bq --project_id=demo-project mk --table --schema=" + schema
+							+ " --time_partitioning_type=DAY --time_partitioning_field=event_time"
+							+ " --clustering_fields=user_id,type",
+					"mk --use_legacy_sql=false", "add-iam-policy-binding --dataset", "gcloud run services replace");
+			assertThat(line(changes, "mk --table")).endsWith(" demo-project:pixel_tracking.pixel_events");
+			assertThat(line(changes, "mk --use_legacy_sql=false")).isEqualTo("bq --project_id=demo-project mk"
+					+ " --use_legacy_sql=false '--view=SELECT * EXCEPT(rn) FROM (SELECT *, ROW_NUMBER() OVER"
+					+ " (PARTITION BY message_id, event_time ORDER BY received_at) AS rn"
+					+ " FROM `demo-project.pixel_tracking.pixel_events`) WHERE rn = 1'"
+					+ " '--description=Pixel hits, one row per message_id'"
+					+ " demo-project:pixel_tracking.deduplicated_pixel_events");
+			assertThat(changes).as("no template table, no wildcard view")
+				.noneMatch((line) -> line.contains("templateSuffix") || line.contains("_TABLE_SUFFIX")
+						|| line.contains("deduplicated_pixel "));
+			assertThat(result.output()).containsPattern("name: PIPELINE_BIGQUERY_LAYOUT\\n#\\s+value: partitioned\\n")
+				.containsPattern("name: PIPELINE_BIGQUERY_TABLE\\n#\\s+value: pixel_events\\n")
+				.containsPattern("name: PIPELINE_BIGQUERY_CLUSTERING\\n#\\s+value: \"user_id,type\"\\n")
+				.contains("FROM `demo-project.pixel_tracking.pixel_events` ORDER BY event_time");
+		}
+
+		// A re-run keeps the table (its partitioning cannot change) and brings its
+		// clustering to CLUSTERING.
+		Result again = run(List.of("deploy/setup.sh", "--dry-run", "--layout", "partitioned"),
+				Map.of("DRY_RUN_ASSUMES", "present", "CLUSTERING", "type"));
+		assertThat(again.exitCode()).as(again.output()).isZero();
+		assertThat(again.changes()).noneMatch((line) -> line.startsWith("bq") && line.contains(" mk "))
+			.contains("bq --project_id=demo-project update --clustering_fields=type"
+					+ " demo-project:pixel_tracking.pixel_events");
+	}
+
+	@Test
+	void theTemplateLayoutStaysTheDefaultAndAnUnknownLayoutIsRefused() throws Exception {
+		Result defaults = run(List.of("deploy/setup.sh", "--dry-run"), Map.of());
+		assertThat(defaults.exitCode()).as(defaults.output()).isZero();
+		assertThat(defaults.output())
+			.containsPattern("name: PIPELINE_BIGQUERY_LAYOUT\\n#\\s+value: template-tables\\n");
+		assertThat(defaults.changes())
+			.noneMatch((line) -> line.contains("pixel_events") || line.contains("bigquerystorage"));
+
+		for (List<String> command : List.of(List.of("deploy/setup.sh", "--dry-run", "--layout", "partition"),
+				List.of("deploy/setup.sh", "--dry-run", "--layout"))) {
+			Result refused = run(command, Map.of());
+			assertThat(refused.exitCode()).as(refused.output()).isEqualTo(2);
+			assertThat(refused.output()).contains("template-tables").contains("partitioned");
+			assertThat(refused.changes()).isEmpty();
+		}
+	}
+
+	/**
+	 * Every {@code bq} command of the scripts, in both layouts, uses only flags the
+	 * installed {@code bq} documents: bq asks for credentials before it parses, so its
+	 * help is the offline check.
+	 */
+	@Test
+	void everyBqCommandUsesFlagsBqKnows() throws Exception {
+		RequiredTools.current()
+			.check(BqFlags.installed(), "bq", "not on the PATH",
+					"the Google Cloud SDK (https://cloud.google.com/sdk/docs/install)");
+		Map<String, List<String>> commands = new LinkedHashMap<>();
+		for (Result result : List.of(run(List.of("deploy/setup.sh", "--dry-run"), Map.of()),
+				run(List.of("deploy/setup.sh", "--dry-run"), Map.of("TABLE_SUFFIX", "")),
+				run(List.of("deploy/setup.sh", "--dry-run", "--layout", "partitioned"), Map.of()),
+				run(List.of("deploy/setup.sh", "--dry-run", "--layout", "partitioned"),
+						Map.of("DRY_RUN_ASSUMES", "present")),
+				run(List.of("deploy/teardown.sh", "--dry-run"), Map.of("DELETE_DATA", "true")))) {
+			assertThat(result.exitCode()).as(result.output()).isZero();
+			for (String line : result.lines()) {
+				String command = line.replaceFirst("^[+?] ", "");
+				if (command.startsWith("bq ")) {
+					commands.putIfAbsent(command, GcloudParser.shellWords(command));
+				}
+			}
+		}
+		assertThat(commands.keySet()).as("bq commands of setup and teardown")
+			.anyMatch((line) -> line.contains(" mk --table --schema="))
+			.anyMatch((line) -> line.contains(" update --clustering_fields="))
+			.anyMatch((line) -> line.contains(" mk --use_legacy_sql=false"));
+		BqFlags bq = new BqFlags(Files.createDirectories(this.temp.resolve("bq-config")));
+		assertThat(bq.flags("mk")).as("bq help mk").contains("time_partitioning_field", "clustering_fields", "view");
+		assertThat(bq.unknown(commands.values())).isEmpty();
 	}
 
 	@Test

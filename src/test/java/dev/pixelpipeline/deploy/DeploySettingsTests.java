@@ -199,7 +199,7 @@ class DeploySettingsTests {
 		SETTINGS.forEach((key, value) -> changed.put(key, value.matches("[a-z].*") ? value + "-changed" : value));
 		changed.putAll(Map.of("PUSH_DEADLINE", "8s", "ACK_DEADLINE", "31", "REQUEST_TIMEOUT", "61", "MIN_BACKOFF",
 				"11s", "MAX_BACKOFF", "599s", "MAX_DELIVERY_ATTEMPTS", "11", "MESSAGE_RETENTION", "6d",
-				"PARKED_RETENTION", "30d", "CONTAINER_CONCURRENCY", "81"));
+				"PARKED_RETENTION", "30d", "CONTAINER_CONCURRENCY", "81", "LAYOUT", "partitioned"));
 		assertThat(changed).as("every setting changed")
 			.allSatisfy((key, value) -> assertThat(value).as(key).isNotEqualTo(SETTINGS.get(key)));
 		String output = dryRun(changed);
@@ -217,6 +217,11 @@ class DeploySettingsTests {
 					"gcloud pubsub subscriptions create pixel-undeliverable-changed --topic=pixel-undeliverable-changed",
 					"containerConcurrency: 81", "timeoutSeconds: 61", "value: 8s",
 					"value: projects/demo-project/topics/pixel-bad-rows-changed");
+		assertThat(output).as("setup.sh --dry-run with the BigQuery layout settings changed")
+			.contains("--clustering_fields=user_id,type-changed ", "demo-project:pixel_tracking.pixel_events-changed\n",
+					"demo-project:pixel_tracking.deduplicated_pixel_events-changed",
+					"FROM `demo-project.pixel_tracking.pixel_events-changed`", "value: partitioned",
+					"value: pixel_events-changed", "value: \"user_id,type-changed\"");
 		List<String> names = new ArrayList<>();
 		for (Pattern pattern : Stream.concat(TOPIC_NAMES.stream(), SUBSCRIPTION_NAMES.stream()).toList()) {
 			pattern.matcher(output).results().forEach((match) -> names.add(match.group(1)));

@@ -46,6 +46,9 @@ class ReplayScriptTests {
 			.containsEntry("SPRING_PROFILES_ACTIVE", "gcp")
 			.containsEntry("PIPELINE_BIGQUERY_DATASET", "pixel_tracking")
 			.containsEntry("PIPELINE_TABLE_SUFFIX", "_{user_id}_{date}")
+			.containsEntry("PIPELINE_BIGQUERY_LAYOUT", "template-tables")
+			.containsEntry("PIPELINE_BIGQUERY_TABLE", "pixel_events")
+			.containsEntry("PIPELINE_BIGQUERY_CLUSTERING", "user_id,type")
 			.containsEntry("PIPELINE_DEADLETTER_TOPIC", "projects/demo-project/topics/pixel-bad-rows");
 		assertThat(env.keySet()).as("the service's settings (deploy/cloud-run.yaml), all of them")
 			.containsAll(cloudRunEnvNames());
@@ -92,10 +95,11 @@ class ReplayScriptTests {
 
 	/** The {@code --set-env-vars} of a {@code gcloud run jobs deploy} line. */
 	private static Map<String, String> jobEnv(String line) {
-		Matcher matcher = Pattern.compile("'?--set-env-vars=([^' ]+)'?").matcher(line);
-		assertThat(matcher.find()).as("--set-env-vars in %s", line).isTrue();
+		// gcloud topic escaping: ^;^ makes ';' the separator, so values may hold commas.
+		Matcher matcher = Pattern.compile("'?--set-env-vars=\\^;\\^([^']+)'").matcher(line);
+		assertThat(matcher.find()).as("--set-env-vars=^;^... in %s", line).isTrue();
 		Map<String, String> env = new java.util.LinkedHashMap<>();
-		for (String pair : matcher.group(1).split(",")) {
+		for (String pair : matcher.group(1).split(";")) {
 			int equals = pair.indexOf('=');
 			env.put(pair.substring(0, equals), pair.substring(equals + 1));
 		}
@@ -118,8 +122,9 @@ class ReplayScriptTests {
 		Map<String, String> env = new HashMap<>(ENV);
 		env.putAll(extraEnv);
 		return DeployScripts.run(command,
-				Set.of("DATASET", "IMAGE", "TABLE_SUFFIX", "BAD_ROWS_TOPIC", "UNDELIVERABLE_SUBSCRIPTION", "REPLAY_JOB",
-						"REPLAY_IDLE", "REPLAY_TASK_TIMEOUT", "REPLAY_IMAGE", "JAR", "JAVA"),
+				Set.of("DATASET", "IMAGE", "TABLE_SUFFIX", "LAYOUT", "EVENTS_TABLE", "CLUSTERING", "BAD_ROWS_TOPIC",
+						"UNDELIVERABLE_SUBSCRIPTION", "REPLAY_JOB", "REPLAY_IDLE", "REPLAY_TASK_TIMEOUT",
+						"REPLAY_IMAGE", "JAR", "JAVA"),
 				env);
 	}
 
