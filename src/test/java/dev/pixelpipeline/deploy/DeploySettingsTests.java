@@ -344,9 +344,24 @@ class DeploySettingsTests {
 		String values = Files.readString(Path.of("helm/pixel-pipeline/values.yaml"));
 		assertThat(values).as("the chart's examples")
 			.contains("topics/" + setting("BAD_ROWS_TOPIC"), "subscriptions/" + setting("PULL_SUBSCRIPTION"));
-		String backlog = Files.readString(Path.of("deploy/monitoring/alerts/dead-letter-backlog.json"));
-		assertThat(backlog).as("the backlog alert watches the undeliverable subscription")
-			.contains("subscription_id=\\\"" + setting("UNDELIVERABLE_SUBSCRIPTION") + "\\\"");
+		// The names the chart's install notes print, and its BigQuery defaults.
+		assertThat(values).as("helm/pixel-pipeline/values.yaml")
+			.contains("\n  logTopic: " + setting("TOPIC") + "\n",
+					"\n  undeliverableTopic: " + setting("UNDELIVERABLE_TOPIC") + "\n",
+					"\n  undeliverableSubscription: " + setting("UNDELIVERABLE_SUBSCRIPTION") + "\n",
+					"\n  parkedRetention: " + setting("PARKED_RETENTION") + "\n",
+					"\n  layout: " + setting("LAYOUT") + "\n", "\n  table: " + setting("EVENTS_TABLE") + "\n",
+					"\n  clustering:\n" + Stream.of(setting("CLUSTERING").split(","))
+						.map((column) -> "    - " + column + "\n")
+						.collect(Collectors.joining()));
+		// The monitoring files take the subscription from settings.env, as setup.sh
+		// renders them.
+		for (String file : List.of("deploy/monitoring/alerts/dead-letter-backlog.json",
+				"deploy/monitoring/dashboard.json")) {
+			assertThat(Files.readString(Path.of(file))).as("%s watches the undeliverable subscription", file)
+				.contains("subscription_id=\\\"${UNDELIVERABLE_SUBSCRIPTION}\\\"")
+				.doesNotContain("subscription_id=\\\"" + setting("UNDELIVERABLE_SUBSCRIPTION") + "\\\"");
+		}
 	}
 
 	@Test

@@ -21,6 +21,7 @@ import com.marcnuri.helm.TemplateCommand;
 import dev.pixelpipeline.PixelPipelineApplication;
 import dev.pixelpipeline.support.BigQueryServer;
 import dev.pixelpipeline.support.ContainerEnvironment;
+import dev.pixelpipeline.support.DeploySettings;
 import dev.pixelpipeline.support.Http;
 import dev.pixelpipeline.support.PipelineApp;
 import dev.pixelpipeline.support.PubSubEmulator;
@@ -130,6 +131,8 @@ class HelmChartIntegrationTests {
 		assertThat(at(pipeline, "ingest.subscription")).isEqualTo(REQUIRED.get("ingest.subscription"));
 		assertThat(at(pipeline, "dead-letter.topic")).isEqualTo(REQUIRED.get("deadLetter.topic"));
 		assertThat(at(pipeline, "bigquery.dataset")).isEqualTo("pixel_tracking");
+		assertThat(at(pipeline, "bigquery.layout")).as("the template layout stays the default")
+			.isEqualTo("template-tables");
 		assertThat(at(pipeline, "push.auth.enabled")).as("no push endpoint to protect in pull mode").isEqualTo(false);
 		assertThat(at(manifests.one("ServiceAccount"), "metadata.annotations")).isNull();
 
@@ -248,6 +251,49 @@ class HelmChartIntegrationTests {
 		Map<String, Object> hpa = manifests.one("HorizontalPodAutoscaler");
 		assertThat(at(hpa, "spec.minReplicas")).isEqualTo(4);
 		assertThat(at(hpa, "spec.maxReplicas")).isEqualTo(25);
+	}
+
+	@Test
+	void layoutPartitionedReachesTheApplicationAndTheNotesCreateTheTable() throws Exception {
+		Path values = this.temp.resolve("partitioned.yaml");
+		Files.writeString(values, """
+				bigquery:
+				  layout: partitioned
+				  table: hits
+				  clustering: [type, user_id, order_id]
+				""");
+		Map<String, Object> pipeline = pipelineSettings(render(required(template()).withValuesFile(values)));
+		assertThat(at(pipeline, "bigquery.layout")).isEqualTo("partitioned");
+		assertThat(at(pipeline, "bigquery.table")).isEqualTo("hits");
+		assertThat(at(pipeline, "bigquery.clustering")).isEqualTo(List.of("type", "user_id", "order_id"));
+		assertThat(at(pipeline, "bigquery.dataset")).isEqualTo("pixel_tracking");
+
+		InstallCommand install = install().set("bigquery.layout", "partitioned");
+		for (Map.Entry<String, String> value : REQUIRED.entrySet()) {
+			install = install.set(value.getKey(), value.getValue());
+		}
+		String output = install.call().getOutput();
+		String notes = output.substring(output.indexOf("NOTES:")).replace("\\\n", " ").replaceAll(" +", " ");
+		assertThat(notes)
+			.contains("bq --project_id=demo-project mk --table"
+					+ " --schema=src/main/resources/bigquery/pixel-template-schema.json --time_partitioning_type=DAY"
+					+ " --time_partitioning_field=event_time --clustering_fields=user_id,type"
+					+ " demo-project:pixel_tracking.pixel_events")
+			.doesNotContain("table_limit");
+	}
+
+	@Test
+	void layoutsAndClusteringOutsideWhatBigQueryTakesAreRejected() throws Exception {
+		assertThatThrownBy(() -> required(template()).set("bigquery.layout", "partition").call())
+			.hasMessageContaining("values don't meet")
+			.hasMessageContaining("layout");
+		Path values = this.temp.resolve("clustering.yaml");
+		Files.writeString(values, "bigquery: {clustering: [a, b, c, d, e]}\n");
+		assertThatThrownBy(() -> required(template()).withValuesFile(values).call())
+			.as("BigQuery clusters by at most four columns")
+			.hasMessageContaining("clustering");
+		assertThatThrownBy(() -> required(template()).set("bigquery.table", "pixel-events").call())
+			.hasMessageContaining("table");
 	}
 
 	@Test
@@ -435,6 +481,14 @@ class HelmChartIntegrationTests {
 				"gcloud pubsub subscriptions create pixel-bad-rows --topic=" + REQUIRED.get("deadLetter.topic")));
 		assertThat(creates).anySatisfy((line) -> assertThat(line)
 			.startsWith("gcloud pubsub subscriptions create pixel-undeliverable --topic=pixel-undeliverable"));
+		// The parked subscriptions keep what waits as long as setup.sh's do.
+		Map<String, String> settings = DeploySettings.load();
+		assertThat(creates).filteredOn((line) -> !line.contains("--dead-letter-topic"))
+			.hasSize(2)
+			.allSatisfy((line) -> assertThat(line)
+				.contains("--message-retention-duration=" + settings.get("PARKED_RETENTION"))
+				.contains("--ack-deadline=" + settings.get("ACK_DEADLINE")));
+		assertThat(notes).as("template layout notes").contains("table_limit");
 	}
 
 	/**
