@@ -72,6 +72,32 @@ class PipelinePropertiesTests {
 	}
 
 	@Test
+	void tableBoundDefaultsAndRefusals() {
+		this.runner.run((context) -> {
+			PipelineProperties.Table table = context.getBean(PipelineProperties.class).table();
+			assertThat(table.suffixValuePattern()).isEqualTo("[A-Za-z0-9_-]{1,64}");
+			assertThat(table.maxNewTables()).isEqualTo(1000);
+			assertThat(table.newTablesWindow()).isEqualTo(Duration.ofHours(1));
+			assertThat(table.knownTables()).isEqualTo(25_000);
+		});
+		this.runner.withPropertyValues("pipeline.table.suffix-value-pattern=[a-z")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("pipeline.table.suffix-value-pattern is not a regular expression"));
+		this.runner.withPropertyValues("pipeline.table.max-new-tables=100", "pipeline.table.known-tables=99")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("pipeline.table.known-tables (99) must be at least"));
+		this.runner.withPropertyValues("pipeline.table.new-tables-window=0s")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("pipeline.table.new-tables-window must be a positive duration"));
+	}
+
+	@Test
 	void refusesAPixelPathThatIsNotAPath() {
 		this.runner.withPropertyValues("pipeline.pixel-path=pixel.png")
 			.run((context) -> assertThat(context).hasFailed()
