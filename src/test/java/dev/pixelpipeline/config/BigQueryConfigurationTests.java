@@ -66,6 +66,21 @@ class BigQueryConfigurationTests {
 	}
 
 	@Test
+	void theTemplateLayoutIsBoundedAndASingleTableIsNot() {
+		ApplicationContextRunner bigQuery = this.runner.withPropertyValues("pipeline.sink=bigquery",
+				"pipeline.bigquery.host=http://127.0.0.1:9", "pipeline.bigquery.project-id=p1");
+		bigQuery.withPropertyValues("pipeline.table.max-new-tables=7", "pipeline.table.known-tables=70")
+			.run((context) -> assertThat(context.getBean(MeterRegistry.class).find("pixel.table.new").gauge())
+				.as("a suffix: the table bound and its gauge")
+				.isNotNull()
+				.satisfies((gauge) -> assertThat(gauge.value()).isZero()));
+		bigQuery.withPropertyValues("pipeline.table.suffix=")
+			.run((context) -> assertThat(context.getBean(MeterRegistry.class).find("pixel.table.new").gauge())
+				.as("one table: no bound")
+				.isNull());
+	}
+
+	@Test
 	void aHostWithoutAProjectIsRefusedWithAClearMessage() {
 		this.runner.withPropertyValues("pipeline.sink=bigquery", "pipeline.bigquery.host=http://127.0.0.1:9")
 			.run((context) -> assertThat(context).hasFailed()
