@@ -5,10 +5,13 @@ import java.time.Clock;
 import com.google.cloud.bigquery.BigQuery;
 import com.google.cloud.bigquery.TableId;
 import dev.pixelpipeline.ingest.PipelineMetrics;
+import dev.pixelpipeline.store.BatchWriter;
 import dev.pixelpipeline.store.BatchingSink;
 import dev.pixelpipeline.store.EventSink;
 import dev.pixelpipeline.store.RowSchema;
 import dev.pixelpipeline.store.bigquery.BigQueryStore;
+import dev.pixelpipeline.store.bigquery.BigQueryWriteApiStore;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.boot.ApplicationRunner;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
@@ -26,6 +29,12 @@ import org.springframework.util.StringUtils;
 class BigQueryConfiguration {
 
 	/**
+	 * Failed Storage Write API appends, tag {@code code}: a gRPC status code name, or
+	 * {@code row_error} per row the table refused.
+	 */
+	static final String APPEND_ERRORS = "pixel.bigquery.append.errors";
+
+	/**
 	 * The client: one attempt per call, bounded timeouts; the store owns the retries.
 	 */
 	@Bean
@@ -35,33 +44,48 @@ class BigQueryConfiguration {
 				settings.readTimeout(), settings.maxConcurrentRequests() + 4);
 	}
 
+	/**
+	 * The store of the configured layout: insertAll into template tables
+	 * ({@link BigQueryStore}), or appends to one partitioned table through the Storage
+	 * Write API ({@link BigQueryWriteApiStore}). Closed (as an {@link AutoCloseable})
+	 * after the sink over it.
+	 */
 	@Bean
-	TableId bigQueryTemplateTableId(BigQuery bigQueryClient, PipelineProperties properties) {
+	BatchWriter bigQueryStore(BigQuery bigQueryClient, RowSchema schema, PipelineProperties properties, Clock clock,
+			MeterRegistry meterRegistry) {
+		PipelineProperties.BigQuery settings = properties.bigquery();
+		PipelineProperties.Retry retry = settings.retry();
 		String project = bigQueryClient.getOptions().getProjectId();
 		if (!StringUtils.hasText(project)) {
 			throw new IllegalStateException(
 					"No Google Cloud project for BigQuery: set pipeline.bigquery.project-id (or GOOGLE_CLOUD_PROJECT)");
 		}
-		return TableId.of(project, properties.bigquery().dataset(), properties.table().template());
+		return switch (settings.layout()) {
+			case TEMPLATE_TABLES -> {
+				String suffix = properties.table().suffix();
+				yield new BigQueryStore(bigQueryClient,
+						TableId.of(project, settings.dataset(), properties.table().template()), schema,
+						new BigQueryStore.Settings(suffix == null || suffix.isEmpty(), settings.createTemplate(),
+								retry.initialBackoff(), retry.maxBackoff(), retry.minTimeLeft(),
+								settings.maxConcurrentRequests()),
+						clock);
+			}
+			case PARTITIONED ->
+				new BigQueryWriteApiStore(bigQueryClient, BigQueryWriteApiStore.writeClient(settings.writeApiHost()),
+						TableId.of(project, settings.dataset(), settings.table()), schema,
+						new BigQueryWriteApiStore.Settings(settings.createTemplate(), settings.clustering(),
+								retry.initialBackoff(), retry.maxBackoff(), retry.minTimeLeft()),
+						clock, (code) -> meterRegistry.counter(APPEND_ERRORS, "code", code).increment());
+		};
 	}
 
 	@Bean(destroyMethod = "close")
-	BigQueryStore bigQueryStore(BigQuery bigQueryClient, TableId bigQueryTemplateTableId, RowSchema schema,
-			PipelineProperties properties, Clock clock) {
+	BatchingSink bigQuerySink(BatchWriter bigQueryStore, PipelineProperties properties, PipelineMetrics metrics) {
 		PipelineProperties.BigQuery settings = properties.bigquery();
-		PipelineProperties.Retry retry = settings.retry();
-		String suffix = properties.table().suffix();
-		return new BigQueryStore(bigQueryClient, bigQueryTemplateTableId, schema,
-				new BigQueryStore.Settings(suffix == null || suffix.isEmpty(), settings.createTemplate(),
-						retry.initialBackoff(), retry.maxBackoff(), retry.minTimeLeft(),
-						settings.maxConcurrentRequests()),
-				clock);
-	}
-
-	@Bean(destroyMethod = "close")
-	BatchingSink bigQuerySink(BigQueryStore bigQueryStore, PipelineProperties properties, PipelineMetrics metrics) {
-		return new BatchingSink(bigQueryStore,
-				properties.bigquery().batch().settings(PipelineProperties.BigQuery.BATCH_DEFAULTS), metrics);
+		return new BatchingSink(bigQueryStore, settings.batch()
+			.settings((settings.layout() == PipelineProperties.Layout.PARTITIONED)
+					? PipelineProperties.BigQuery.APPEND_BATCH_DEFAULTS : PipelineProperties.BigQuery.BATCH_DEFAULTS),
+				metrics);
 	}
 
 	/**

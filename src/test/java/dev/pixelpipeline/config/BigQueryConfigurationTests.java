@@ -8,6 +8,7 @@ import dev.pixelpipeline.store.BadRowSink;
 import dev.pixelpipeline.store.BatchSettings;
 import dev.pixelpipeline.store.embedded.EmbeddedDatabase;
 import dev.pixelpipeline.store.EventSink;
+import dev.pixelpipeline.store.bigquery.BigQueryWriteApiStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -63,6 +64,23 @@ class BigQueryConfigurationTests {
 				assertThat(client.getOptions().getProjectId()).isEqualTo("p1");
 				assertThat(client.getOptions().getRetrySettings().getMaxAttempts()).isEqualTo(1);
 			});
+	}
+
+	@Test
+	void thePartitionedLayoutWritesThroughTheStorageWriteApi() {
+		this.runner
+			.withPropertyValues("pipeline.sink=bigquery", "pipeline.bigquery.host=http://127.0.0.1:9",
+					"pipeline.bigquery.project-id=p1", "pipeline.bigquery.layout=partitioned",
+					"pipeline.bigquery.write-api-host=127.0.0.1:9")
+			.run((context) -> {
+				assertThat(context).hasSingleBean(EventSink.class).hasBean("bigQuerySink");
+				assertThat(context.getBean(EventSink.class).name()).isEqualTo("bigquery-write-api");
+				assertThat(context.getBean("bigQueryStore")).isInstanceOf(BigQueryWriteApiStore.class);
+			});
+		this.runner
+			.withPropertyValues("pipeline.sink=bigquery", "pipeline.bigquery.host=http://127.0.0.1:9",
+					"pipeline.bigquery.project-id=p1")
+			.run((context) -> assertThat(context.getBean(EventSink.class).name()).isEqualTo("bigquery"));
 	}
 
 	@Test
