@@ -27,9 +27,11 @@ import dev.pixelpipeline.store.RowSchema;
  * <p>
  * Proto rows rather than {@code JsonStreamWriter}: the JSON writer builds an
  * {@code org.json} object per row and converts it to a {@code DynamicMessage} by looking
- * each field up in the table schema, which costs several times the CPU of writing the
- * fields directly (see {@code AppendEncodingBenchmark} in {@code src/bench}; the figures
- * are in the commit that chose this). Both send the same bytes on the wire.
+ * each field up in the table schema. {@code AppendEncodingBenchmark} ({@code src/bench},
+ * 500 rows of the default schema, JDK 17, 2 cores shared with other builds, load1 7 to
+ * 10, so the times are rough): 251 µs and 0.67 MB allocated per append here against 2,448
+ * µs and 1.92 MB for the JSON conversion, about ten times the CPU and three times the
+ * garbage. Both send the same bytes on the wire.
  */
 final class AppendRowEncoder {
 

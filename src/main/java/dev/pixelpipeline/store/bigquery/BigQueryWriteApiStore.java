@@ -73,8 +73,10 @@ public final class BigQueryWriteApiStore implements BatchWriter, AutoCloseable {
 			Settings settings, Clock clock, Consumer<String> appendErrors) {
 		this.table = BigQueryTemplateTable.partitioned(client, tableId, schema, settings.clustering());
 		AppendRowEncoder encoder = new AppendRowEncoder(schema);
-		String stream = StreamWriter
-			.getDefaultStreamName(TableName.of(tableId.getProject(), tableId.getDataset(), tableId.getTable()));
+		// The canonical name of the default stream; the client's getDefaultStreamName
+		// gives the older ".../tables/t/_default" spelling.
+		String stream = TableName.of(tableId.getProject(), tableId.getDataset(), tableId.getTable())
+				+ "/streams/_default";
 		this.writer = new BigQueryWriteApiWriter(BigQueryTemplateTable.describe(tableId),
 				() -> StreamWriter.newBuilder(stream, writeClient)
 					.setWriterSchema(encoder.protoSchema())

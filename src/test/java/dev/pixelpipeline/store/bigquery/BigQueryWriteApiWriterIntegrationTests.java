@@ -12,7 +12,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import com.google.cloud.bigquery.storage.v1.BigQueryWriteClient;
 import com.google.cloud.bigquery.storage.v1.StreamWriter;
-import com.google.cloud.bigquery.storage.v1.TableName;
 import dev.pixelpipeline.store.EventRow;
 import dev.pixelpipeline.store.RowResult;
 import dev.pixelpipeline.store.RowSchema;
@@ -69,8 +68,7 @@ class BigQueryWriteApiWriterIntegrationTests {
 
 	private BigQueryWriteApiWriter writer(boolean connectionPool) {
 		AppendRowEncoder encoder = new AppendRowEncoder(SCHEMA);
-		String stream = StreamWriter
-			.getDefaultStreamName(TableName.of("test-project", "pixel_tracking", "pixel_events"));
+		String stream = "projects/test-project/datasets/pixel_tracking/tables/pixel_events/streams/_default";
 		return new BigQueryWriteApiWriter("test-project:pixel_tracking.pixel_events",
 				() -> StreamWriter.newBuilder(stream, client)
 					.setWriterSchema(encoder.protoSchema())
