@@ -66,6 +66,13 @@ final class BigQueryWriteApiWriter implements BatchWriter, AutoCloseable {
 	/** An append is given up this long before the batch's deadline, so the push hears. */
 	static final Duration ANSWER_MARGIN = Duration.ofMillis(100);
 
+	/**
+	 * An append unanswered for this long means its connection is stuck (answers come in
+	 * order, so every later append waits behind it): the writer is replaced. A shorter
+	 * wait that ran into the deadline says nothing about the connection.
+	 */
+	static final Duration STALLED = Duration.ofSeconds(1);
+
 	/** The tag of {@code pixel.bigquery.append.errors} for a row the table refused. */
 	static final String ROW_ERROR = "row_error";
 
@@ -166,13 +173,19 @@ final class BigQueryWriteApiWriter implements BatchWriter, AutoCloseable {
 			if (attempts > 0 && timeLeft(deadline).compareTo(this.retry.minTimeLeft()) < 0) {
 				break;
 			}
+			if (timeLeft(deadline).compareTo(ANSWER_MARGIN) <= 0) {
+				// The rows waited past their deadline before this write: the push has
+				// been answered 503 already, or is about to be.
+				break;
+			}
 			attempts++;
 			StreamWriter writer = null;
+			Duration wait = Duration.ZERO;
 			try {
 				writer = writer();
 				ApiFuture<AppendRowsResponse> append = writer.append(this.encoder.encode(rows, pending));
-				long wait = timeLeft(deadline).minus(ANSWER_MARGIN).toNanos();
-				append.get(Math.max(wait, 0), TimeUnit.NANOSECONDS);
+				wait = timeLeft(deadline).minus(ANSWER_MARGIN);
+				append.get(Math.max(wait.toNanos(), 0), TimeUnit.NANOSECONDS);
 				clearProblem();
 				for (int index : pending) {
 					results[index] = RowResult.stored();
@@ -183,7 +196,9 @@ final class BigQueryWriteApiWriter implements BatchWriter, AutoCloseable {
 				// The append may still land: its rows are answered RETRY and come back
 				// with the same message_id, which the dedup view folds.
 				this.errors.accept(Status.Code.DEADLINE_EXCEEDED.name());
-				replace(writer);
+				if (wait.compareTo(STALLED) >= 0) {
+					replace(writer);
+				}
 				lastRetry = RowResult.retry("timeout", "no answer from the Storage Write API before the push deadline");
 				noteError(Status.Code.DEADLINE_EXCEEDED.name(), lastRetry.detail());
 				break;

@@ -234,6 +234,15 @@ class BigQueryWriteApiWriterIntegrationTests {
 	}
 
 	@Test
+	void rowsPastTheirDeadlineAreRetryWithoutAnAppend() {
+		List<RowResult> results = this.writer.write(rows("u", 3), Instant.now().minusMillis(10));
+
+		assertThat(results).allSatisfy((result) -> assertThat(result.reason()).isEqualTo("deadline"));
+		assertThat(this.server.appends()).isEmpty();
+		assertThat(this.writer.writersCreated()).isZero();
+	}
+
+	@Test
 	void aMissingTableIsRetryAndHealthSaysWhatToFix() {
 		this.server.dropTable("pixel_events");
 
