@@ -73,6 +73,9 @@ final class BigQueryWriteApiWriter implements BatchWriter, AutoCloseable {
 	 */
 	static final Duration STALLED = Duration.ofSeconds(1);
 
+	/** How long {@link #close()} waits for the stream writer to close. */
+	static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
+
 	/** The tag of {@code pixel.bigquery.append.errors} for a row the table refused. */
 	static final String ROW_ERROR = "row_error";
 
@@ -307,9 +310,13 @@ final class BigQueryWriteApiWriter implements BatchWriter, AutoCloseable {
 			}
 			this.current = null;
 		}
+		closeInBackground(broken);
+	}
+
+	private Thread closeInBackground(StreamWriter writer) {
 		Thread closer = new Thread(() -> {
 			try {
-				broken.close();
+				writer.close();
 			}
 			catch (RuntimeException ex) {
 				logger.debug("Closing a stream writer of {} failed: {}", this.table, ex.toString());
@@ -317,6 +324,7 @@ final class BigQueryWriteApiWriter implements BatchWriter, AutoCloseable {
 		}, "bigquery-write-api-close");
 		closer.setDaemon(true);
 		closer.start();
+		return closer;
 	}
 
 	private boolean pause(int failures, Instant deadline) {
@@ -401,7 +409,11 @@ final class BigQueryWriteApiWriter implements BatchWriter, AutoCloseable {
 		return StoreHealth.up(null, details);
 	}
 
-	/** Closes the stream writer; call after the sink over this writer is shut down. */
+	/**
+	 * Closes the stream writer, waiting at most {@link #CLOSE_WAIT} for it (closing waits
+	 * for appends in flight, which a stuck connection never answers); call after the sink
+	 * over this writer is shut down.
+	 */
 	@Override
 	public void close() {
 		StreamWriter writer;
@@ -410,7 +422,16 @@ final class BigQueryWriteApiWriter implements BatchWriter, AutoCloseable {
 			this.current = null;
 		}
 		if (writer != null) {
-			writer.close();
+			Thread closer = closeInBackground(writer);
+			try {
+				closer.join(CLOSE_WAIT.toMillis());
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+			if (closer.isAlive()) {
+				logger.warn("The stream writer of {} did not close within {}; leaving it", this.table, CLOSE_WAIT);
+			}
 		}
 	}
 
