@@ -107,7 +107,9 @@ public final class FakeBigQueryServer {
 				respond(exchange, 200, "{\"kind\":\"bigquery#table\",\"id\":\"" + table.group(1) + ":" + table.group(2)
 						+ "." + table.group(3) + "\",\"tableReference\":{\"projectId\":\"" + table.group(1)
 						+ "\",\"datasetId\":\"" + table.group(2) + "\",\"tableId\":\"" + table.group(3)
-						+ "\"},\"type\":\"TABLE\",\"schema\":{\"fields\":" + this.fields + "}}");
+						+ "\"},\"type\":\"TABLE\",\"schema\":{\"fields\":" + this.fields + "},"
+						// The partitioned layout's health check asks for the partitioning.
+						+ "\"timePartitioning\":{\"type\":\"DAY\",\"field\":\"event_time\"}}");
 				return;
 			}
 			Matcher dataset = DATASET.matcher(path);

@@ -14,6 +14,7 @@ import dev.pixelpipeline.store.TableLimit;
 import dev.pixelpipeline.store.TableLimitWriter;
 import dev.pixelpipeline.store.TableNamer;
 import dev.pixelpipeline.store.bigquery.BigQueryStore;
+import dev.pixelpipeline.store.bigquery.BigQueryWriteApiStore;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.boot.ApplicationRunner;
@@ -33,6 +34,12 @@ import org.springframework.util.StringUtils;
 class BigQueryConfiguration {
 
 	/**
+	 * Failed Storage Write API appends, tag {@code code}: a gRPC status code name, or
+	 * {@code row_error} per row the table refused.
+	 */
+	static final String APPEND_ERRORS = "pixel.bigquery.append.errors";
+
+	/**
 	 * The client: one attempt per call, bounded timeouts; the store owns the retries.
 	 */
 	@Bean
@@ -42,40 +49,54 @@ class BigQueryConfiguration {
 				settings.readTimeout(), settings.maxConcurrentRequests() + 4);
 	}
 
+	/**
+	 * The store of the configured layout: insertAll into template tables
+	 * ({@link BigQueryStore}), or appends to one partitioned table through the Storage
+	 * Write API ({@link BigQueryWriteApiStore}). Closed (as an {@link AutoCloseable})
+	 * after the sink over it.
+	 */
 	@Bean
-	TableId bigQueryTemplateTableId(BigQuery bigQueryClient, PipelineProperties properties) {
+	BatchWriter bigQueryStore(BigQuery bigQueryClient, RowSchema schema, PipelineProperties properties, Clock clock,
+			MeterRegistry meterRegistry) {
+		PipelineProperties.BigQuery settings = properties.bigquery();
+		PipelineProperties.Retry retry = settings.retry();
 		String project = bigQueryClient.getOptions().getProjectId();
 		if (!StringUtils.hasText(project)) {
 			throw new IllegalStateException(
 					"No Google Cloud project for BigQuery: set pipeline.bigquery.project-id (or GOOGLE_CLOUD_PROJECT)");
 		}
-		return TableId.of(project, properties.bigquery().dataset(), properties.table().template());
-	}
-
-	@Bean(destroyMethod = "close")
-	BigQueryStore bigQueryStore(BigQuery bigQueryClient, TableId bigQueryTemplateTableId, RowSchema schema,
-			PipelineProperties properties, Clock clock) {
-		PipelineProperties.BigQuery settings = properties.bigquery();
-		PipelineProperties.Retry retry = settings.retry();
-		String suffix = properties.table().suffix();
-		return new BigQueryStore(bigQueryClient, bigQueryTemplateTableId, schema,
-				new BigQueryStore.Settings(suffix == null || suffix.isEmpty(), settings.createTemplate(),
-						retry.initialBackoff(), retry.maxBackoff(), retry.minTimeLeft(),
-						settings.maxConcurrentRequests()),
-				clock);
+		return switch (settings.layout()) {
+			case TEMPLATE_TABLES -> {
+				String suffix = properties.table().suffix();
+				yield new BigQueryStore(bigQueryClient,
+						TableId.of(project, settings.dataset(), properties.table().template()), schema,
+						new BigQueryStore.Settings(suffix == null || suffix.isEmpty(), settings.createTemplate(),
+								retry.initialBackoff(), retry.maxBackoff(), retry.minTimeLeft(),
+								settings.maxConcurrentRequests()),
+						clock);
+			}
+			case PARTITIONED ->
+				new BigQueryWriteApiStore(bigQueryClient, BigQueryWriteApiStore.writeClient(settings.writeApiHost()),
+						TableId.of(project, settings.dataset(), settings.table()), schema,
+						new BigQueryWriteApiStore.Settings(settings.createTemplate(), settings.clustering(),
+								retry.initialBackoff(), retry.maxBackoff(), retry.minTimeLeft()),
+						clock, (code) -> meterRegistry.counter(APPEND_ERRORS, "code", code).increment());
+		};
 	}
 
 	/**
-	 * The sink: the store behind a {@link TableLimit} when the template layout names
-	 * tables after attribute values (a non-empty suffix), so that visitors cannot make
-	 * BigQuery create tables without bound; a single table needs no bound.
+	 * The sink over the store. In the template layout with a suffix the store sits behind
+	 * a {@link TableLimit}, so that visitors cannot make BigQuery create tables without
+	 * bound; one table (the partitioned layout, or an empty suffix) needs no bound.
 	 */
 	@Bean(destroyMethod = "close")
-	BatchingSink bigQuerySink(BigQueryStore bigQueryStore, TableNamer tableNamer, PipelineProperties properties,
+	BatchingSink bigQuerySink(BatchWriter bigQueryStore, TableNamer tableNamer, PipelineProperties properties,
 			PipelineMetrics metrics, MeterRegistry registry, Clock clock) {
-		BatchWriter writer = bigQueryStore;
+		PipelineProperties.BigQuery settings = properties.bigquery();
 		PipelineProperties.Table table = properties.table();
-		if (table.suffix() != null && !table.suffix().isEmpty()) {
+		boolean partitioned = settings.layout() == PipelineProperties.Layout.PARTITIONED;
+		BatchWriter writer = bigQueryStore;
+		if (!partitioned && table.suffix() != null && !table.suffix().isEmpty()) {
 			TableLimit limit = new TableLimit(tableNamer.suffixAttributes(),
 					new TableLimit.Settings(Pattern.compile(table.suffixValuePattern()), table.maxNewTables(),
 							table.newTablesWindow(), table.knownTables()),
@@ -85,8 +106,10 @@ class BigQueryConfiguration {
 				.register(registry);
 			writer = new TableLimitWriter(bigQueryStore, limit);
 		}
-		return new BatchingSink(writer,
-				properties.bigquery().batch().settings(PipelineProperties.BigQuery.BATCH_DEFAULTS), metrics);
+		return new BatchingSink(writer, settings.batch()
+			.settings(partitioned ? PipelineProperties.BigQuery.APPEND_BATCH_DEFAULTS
+					: PipelineProperties.BigQuery.BATCH_DEFAULTS),
+				metrics);
 	}
 
 	/**

@@ -1,9 +1,12 @@
 package dev.pixelpipeline.config;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 import dev.pixelpipeline.store.BatchSettings;
+import dev.pixelpipeline.store.Column;
+import dev.pixelpipeline.store.RowSchema;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotEmpty;
@@ -75,6 +78,11 @@ public record PipelineProperties(@DefaultValue("embedded") @NotNull SinkType sin
 						+ " 30s (no message for that long: drained, exit 0), not " + ingest.exitWhenIdle());
 			}
 		}
+		// Only the partitioned layout clusters: a template-tables deployment with other
+		// attributes need not touch the clustering default.
+		if (bigquery != null && bigquery.layout() == Layout.PARTITIONED) {
+			checkClustering(bigquery.clustering(), attributes);
+		}
 		if (deadLetter.enabled() && deadLetter.publishTimeout().compareTo(push.deadline()) >= 0) {
 			throw new IllegalStateException("pipeline.dead-letter.publish-timeout (" + deadLetter.publishTimeout()
 					+ ") must be shorter than pipeline.push.deadline (" + push.deadline()
@@ -93,6 +101,28 @@ public record PipelineProperties(@DefaultValue("embedded") @NotNull SinkType sin
 						+ " account when pipeline.push.auth.enabled is true: the push subscription's service account"
 						+ " email");
 			}
+		}
+	}
+
+	private static void checkClustering(List<String> clustering, List<String> attributes) {
+		if (clustering == null) {
+			return;
+		}
+		if (clustering.size() > BigQuery.MAX_CLUSTERING_COLUMNS) {
+			throw new IllegalStateException("pipeline.bigquery.clustering names " + clustering.size() + " columns "
+					+ clustering + ": BigQuery clusters a table by at most " + BigQuery.MAX_CLUSTERING_COLUMNS);
+		}
+		List<String> known = new ArrayList<>((attributes != null) ? attributes : List.of());
+		RowSchema.FIXED_COLUMNS.forEach((column) -> known.add(column.name()));
+		for (String column : clustering) {
+			if (known.stream().noneMatch((name) -> name.equalsIgnoreCase(column))) {
+				throw new IllegalStateException("pipeline.bigquery.clustering: '" + column
+						+ "' is not a column of the table; use a whitelisted attribute (pipeline.attributes) or one of "
+						+ RowSchema.FIXED_COLUMNS.stream().map(Column::name).toList());
+			}
+		}
+		if (clustering.stream().map(String::toLowerCase).distinct().count() != clustering.size()) {
+			throw new IllegalStateException("pipeline.bigquery.clustering: " + clustering + " names a column twice");
 		}
 	}
 
@@ -204,12 +234,28 @@ public record PipelineProperties(@DefaultValue("embedded") @NotNull SinkType sin
 	 * @param retry how failed insert requests are retried before the push is answered 503
 	 * @param healthTimeout how long the readiness check waits for BigQuery before it
 	 * reports DOWN
+	 * @param layout {@code template-tables} (insertAll into one table per suffix, made
+	 * from the template; the default) or {@code partitioned} (one table partitioned by
+	 * day on {@code event_time}, written through the Storage Write API's default stream)
+	 * @param table the partitioned layout's table, in {@code dataset}
+	 * @param clustering the partitioned table's clustering columns, at most four, each a
+	 * whitelisted attribute or a fixed column; used when the table is created
+	 * @param writeApiHost an endpoint override ({@code host:port}) for the Storage Write
+	 * API, such as a local stand-in; when set, appends go there over plaintext gRPC and
+	 * no Google credentials are looked up, like {@code host} for REST
 	 */
 	public record BigQuery(String projectId, @DefaultValue("pixel_tracking") @NotEmpty String dataset, String host,
 			@DefaultValue("false") boolean createTemplate, @DefaultValue @Valid Batch batch,
 			@DefaultValue("2s") @NotNull Duration connectTimeout, @DefaultValue("4s") @NotNull Duration readTimeout,
 			@DefaultValue("64") @Min(1) int maxConcurrentRequests, @DefaultValue @Valid Retry retry,
-			@DefaultValue("3s") @NotNull Duration healthTimeout) {
+			@DefaultValue("3s") @NotNull Duration healthTimeout,
+			@DefaultValue("template-tables") @NotNull Layout layout,
+			@DefaultValue("pixel_events") @Pattern(regexp = "[A-Za-z0-9_]{1,1024}") String table, @DefaultValue( {
+					"user_id", "type" }) List<String> clustering,
+			String writeApiHost){
+
+		/** The most columns BigQuery clusters a table by. */
+		static final int MAX_CLUSTERING_COLUMNS = 4;
 
 		/**
 		 * Defaults for BigQuery: 500 rows per request (BigQuery's recommendation), well
@@ -224,6 +270,30 @@ public record PipelineProperties(@DefaultValue("embedded") @NotNull SinkType sin
 		 */
 		static final BatchSettings BATCH_DEFAULTS = new BatchSettings(500, 9L * 1024 * 1024, Duration.ofMillis(50),
 				20_000, 8, Duration.ofNanos(500_000));
+
+		/**
+		 * Defaults for the partitioned layout's appends: the same as for insertAll. One
+		 * append carries rows of every user (there is one table), so a batch no longer
+		 * splits into a request per table; an append may carry up to 10 MB, and proto
+		 * rows are smaller than the JSON the byte estimate assumes.
+		 */
+		static final BatchSettings APPEND_BATCH_DEFAULTS = BATCH_DEFAULTS;
+
+	}
+
+	/** How good rows are laid out in BigQuery. */
+	public enum Layout {
+
+		/**
+		 * One table per suffix value ({@code pipeline.table.suffix}), created by
+		 * insertAll from the template table.
+		 */
+		TEMPLATE_TABLES,
+		/**
+		 * One table ({@code pipeline.bigquery.table}) partitioned by day on
+		 * {@code event_time}, written through the Storage Write API.
+		 */
+		PARTITIONED
 
 	}
 

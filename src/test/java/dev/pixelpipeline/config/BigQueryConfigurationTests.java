@@ -8,6 +8,7 @@ import dev.pixelpipeline.store.BadRowSink;
 import dev.pixelpipeline.store.BatchSettings;
 import dev.pixelpipeline.store.embedded.EmbeddedDatabase;
 import dev.pixelpipeline.store.EventSink;
+import dev.pixelpipeline.store.bigquery.BigQueryWriteApiStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -78,6 +79,26 @@ class BigQueryConfigurationTests {
 			.run((context) -> assertThat(context.getBean(MeterRegistry.class).find("pixel.table.new").gauge())
 				.as("one table: no bound")
 				.isNull());
+	}
+
+	@Test
+	void thePartitionedLayoutWritesThroughTheStorageWriteApi() {
+		this.runner
+			.withPropertyValues("pipeline.sink=bigquery", "pipeline.bigquery.host=http://127.0.0.1:9",
+					"pipeline.bigquery.project-id=p1", "pipeline.bigquery.layout=partitioned",
+					"pipeline.bigquery.write-api-host=127.0.0.1:9")
+			.run((context) -> {
+				assertThat(context).hasSingleBean(EventSink.class).hasBean("bigQuerySink");
+				assertThat(context.getBean(EventSink.class).name()).isEqualTo("bigquery-write-api");
+				assertThat(context.getBean("bigQueryStore")).isInstanceOf(BigQueryWriteApiStore.class);
+				assertThat(context.getBean(MeterRegistry.class).find("pixel.table.new").gauge())
+					.as("one table: no table bound")
+					.isNull();
+			});
+		this.runner
+			.withPropertyValues("pipeline.sink=bigquery", "pipeline.bigquery.host=http://127.0.0.1:9",
+					"pipeline.bigquery.project-id=p1")
+			.run((context) -> assertThat(context.getBean(EventSink.class).name()).isEqualTo("bigquery"));
 	}
 
 	@Test

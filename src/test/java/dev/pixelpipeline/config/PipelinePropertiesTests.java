@@ -188,6 +188,58 @@ class PipelinePropertiesTests {
 			.run((context) -> assertThat(context).hasNotFailed());
 	}
 
+	@Test
+	void theTemplateLayoutIsTheDefaultAndThePartitionedOneBinds() {
+		this.runner.run((context) -> {
+			PipelineProperties.BigQuery bigquery = context.getBean(PipelineProperties.class).bigquery();
+			assertThat(bigquery.layout()).isEqualTo(PipelineProperties.Layout.TEMPLATE_TABLES);
+			assertThat(bigquery.table()).isEqualTo("pixel_events");
+			assertThat(bigquery.clustering()).containsExactly("user_id", "type");
+			assertThat(bigquery.writeApiHost()).isNull();
+		});
+		this.runner.withPropertyValues("pipeline.bigquery.layout=partitioned", "pipeline.bigquery.table=hits",
+				"pipeline.bigquery.clustering=type,status,event_time", "pipeline.bigquery.write-api-host=127.0.0.1:9")
+			.run((context) -> {
+				PipelineProperties.BigQuery bigquery = context.getBean(PipelineProperties.class).bigquery();
+				assertThat(bigquery.layout()).isEqualTo(PipelineProperties.Layout.PARTITIONED);
+				assertThat(bigquery.table()).isEqualTo("hits");
+				assertThat(bigquery.clustering()).containsExactly("type", "status", "event_time");
+				assertThat(bigquery.writeApiHost()).isEqualTo("127.0.0.1:9");
+			});
+	}
+
+	@Test
+	void refusesClusteringByMoreThanFourOrByUnknownColumns() {
+		this.runner
+			.withPropertyValues("pipeline.bigquery.layout=partitioned",
+					"pipeline.bigquery.clustering=user_id,type,order_id,status,referer")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("pipeline.bigquery.clustering names 5 columns")
+				.hasMessageContaining("at most 4"));
+		this.runner
+			.withPropertyValues("pipeline.bigquery.layout=partitioned", "pipeline.bigquery.clustering=user_id,campaign")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("pipeline.bigquery.clustering: 'campaign' is not a column of the table")
+				.hasMessageContaining("pipeline.attributes"));
+		this.runner.withPropertyValues("pipeline.bigquery.layout=partitioned", "pipeline.bigquery.clustering=type,TYPE")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("names a column twice"));
+		// The template layout does not cluster, so other attributes need no other
+		// clustering.
+		this.runner.withPropertyValues("pipeline.attributes=user_id,campaign")
+			.run((context) -> assertThat(context).hasNotFailed());
+		this.runner
+			.withPropertyValues("pipeline.bigquery.layout=partitioned", "pipeline.attributes=user_id,campaign",
+					"pipeline.bigquery.clustering=campaign")
+			.run((context) -> assertThat(context).hasNotFailed());
+	}
+
 	/**
 	 * The batch defaults live in code per sink, so the configuration processor cannot see
 	 * them: META-INF/additional-spring-configuration-metadata.json states them for IDEs,

@@ -59,6 +59,14 @@ final class BigQueryTemplateTable {
 
 	private final boolean singleTable;
 
+	private final List<String> clustering;
+
+	/** Whether this is the partitioned layout's one table rather than a template. */
+	private final boolean partitionedLayout;
+
+	/** What the messages call the table. */
+	private final String label;
+
 	/**
 	 * @param bigQuery the client
 	 * @param tableId the template table
@@ -67,10 +75,29 @@ final class BigQueryTemplateTable {
 	 * every row itself
 	 */
 	BigQueryTemplateTable(BigQuery bigQuery, TableId tableId, RowSchema schema, boolean singleTable) {
+		this(bigQuery, tableId, schema, singleTable,
+				schema.attributes().isEmpty() ? List.of() : List.of(schema.attributes().get(0)), false);
+	}
+
+	private BigQueryTemplateTable(BigQuery bigQuery, TableId tableId, RowSchema schema, boolean singleTable,
+			List<String> clustering, boolean partitionedLayout) {
 		this.bigQuery = bigQuery;
 		this.tableId = tableId;
 		this.schema = schema;
 		this.singleTable = singleTable;
+		this.clustering = List.copyOf(clustering);
+		this.partitionedLayout = partitionedLayout;
+		this.label = partitionedLayout ? "table" : "template table";
+	}
+
+	/**
+	 * The partitioned layout's one table: the same schema, partitioned by day on
+	 * {@code event_time} and clustered by the given columns; its check also asks for the
+	 * partitioning.
+	 */
+	static BigQueryTemplateTable partitioned(BigQuery bigQuery, TableId tableId, RowSchema schema,
+			List<String> clustering) {
+		return new BigQueryTemplateTable(bigQuery, tableId, schema, true, clustering, true);
 	}
 
 	/** The template table, for logs: {@code project:dataset.table}. */
@@ -125,8 +152,9 @@ final class BigQueryTemplateTable {
 		}
 		Table table = this.bigQuery.getTable(this.tableId);
 		if (table == null) {
-			return new Check(false, "BigQuery template table " + describe() + " does not exist; create it with the"
-					+ " schema in " + SCHEMA_RESOURCE + " or set pipeline.bigquery.create-template=true");
+			return new Check(false,
+					"BigQuery " + this.label + " " + describe() + " does not exist; create it with the" + " schema in "
+							+ SCHEMA_RESOURCE + partitioningHint() + " or set pipeline.bigquery.create-template=true");
 		}
 		Schema existing = (table.getDefinition() != null) ? table.getDefinition().getSchema() : null;
 		Set<String> present = (existing != null)
@@ -138,10 +166,28 @@ final class BigQueryTemplateTable {
 			.filter((name) -> !present.contains(name.toLowerCase()))
 			.toList();
 		if (!missing.isEmpty()) {
-			return new Check(false, "BigQuery template table " + describe() + " lacks the columns " + missing
-					+ "; add them (bq update) so that new tables get them");
+			return new Check(false, "BigQuery " + this.label + " " + describe() + " lacks the columns " + missing
+					+ "; add them (bq update)" + (isPartitionedLayout() ? "" : " so that new tables get them"));
 		}
-		return new Check(true, "BigQuery template table " + describe() + " is ready");
+		if (isPartitionedLayout()) {
+			TimePartitioning partitioning = (table.getDefinition() instanceof StandardTableDefinition standard)
+					? standard.getTimePartitioning() : null;
+			if (partitioning == null || !"event_time".equalsIgnoreCase(partitioning.getField())) {
+				return new Check(false, "BigQuery table " + describe() + " is not partitioned on event_time: every"
+						+ " query would scan all of it. Recreate it partitioned (deploy/setup.sh --layout partitioned)"
+						+ " or point pipeline.bigquery.table at a new name with pipeline.bigquery.create-template=true");
+			}
+		}
+		return new Check(true, "BigQuery " + this.label + " " + describe() + " is ready");
+	}
+
+	private boolean isPartitionedLayout() {
+		return this.partitionedLayout;
+	}
+
+	private String partitioningHint() {
+		return isPartitionedLayout()
+				? ", partitioned by day on event_time and clustered by " + String.join(",", this.clustering) : "";
 	}
 
 	/**
@@ -157,9 +203,8 @@ final class BigQueryTemplateTable {
 		if (this.singleTable) {
 			definition.setTimePartitioning(
 					TimePartitioning.newBuilder(TimePartitioning.Type.DAY).setField("event_time").build());
-			if (!this.schema.attributes().isEmpty()) {
-				definition
-					.setClustering(Clustering.newBuilder().setFields(List.of(this.schema.attributes().get(0))).build());
+			if (!this.clustering.isEmpty()) {
+				definition.setClustering(Clustering.newBuilder().setFields(this.clustering).build());
 			}
 		}
 		try {
@@ -174,8 +219,8 @@ final class BigQueryTemplateTable {
 			}
 			throw ex;
 		}
-		logger.info("Created the BigQuery template table {}{}", describe(),
-				this.singleTable ? " (partitioned by day on event_time)" : "");
+		logger.info("Created the BigQuery {} {}{}", this.label, describe(),
+				this.singleTable ? " (partitioned by day on event_time, clustered by " + this.clustering + ")" : "");
 		return true;
 	}
 
