@@ -106,9 +106,10 @@ class BigQueryConfiguration {
 				.register(registry);
 			writer = new TableLimitWriter(bigQueryStore, limit);
 		}
-		return new BatchingSink(writer, settings.batch()
-			.settings(partitioned ? PipelineProperties.BigQuery.APPEND_BATCH_DEFAULTS
-					: PipelineProperties.BigQuery.BATCH_DEFAULTS),
+		return new BatchingSink(writer,
+				settings.batch()
+					.settings(partitioned ? PipelineProperties.BigQuery.APPEND_BATCH_DEFAULTS
+							: PipelineProperties.BigQuery.BATCH_DEFAULTS),
 				metrics);
 	}
 
