@@ -139,7 +139,8 @@ final class BigQueryTemplateTable {
 			.toList();
 		if (!missing.isEmpty()) {
 			return new Check(false, "BigQuery template table " + describe() + " lacks the columns " + missing
-					+ "; add them (bq update) so that new tables get them");
+					+ "; add them as NULLABLE columns (deploy/setup.sh does, with bq update) so that new tables get"
+					+ " them");
 		}
 		return new Check(true, "BigQuery template table " + describe() + " is ready");
 	}
