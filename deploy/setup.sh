@@ -126,6 +126,12 @@ if ! exists bq --project_id="$PROJECT_ID" show "${PROJECT_ID}:${DATASET}.${TEMPL
       --time_partitioning_field="$PARTITION_FIELD" --clustering_fields="$CLUSTERING_FIELDS" \
       --description="All pixel hits" "${PROJECT_ID}:${DATASET}.${TEMPLATE_TABLE}" "$SCHEMA_FILE"
   fi
+else
+  # A table made by an older release lacks the columns added since (enrichment: device_class, agent_name, …).
+  # bq update with the full schema file adds them as NULLABLE columns and changes nothing when none is missing, so
+  # a re-run is harmless. BigQuery gives tables it generates later (and, by its template table docs, those still
+  # streaming) the new columns; rows already stored read them as NULL.
+  run bq --project_id="$PROJECT_ID" update -t "${PROJECT_ID}:${DATASET}.${TEMPLATE_TABLE}" "$SCHEMA_FILE"
 fi
 # One row per hit: BigQuery drops a repeated insertId only for about a minute, so a redelivery or a replay after an
 # outage can insert a hit twice; the view keeps the first row of each message_id (the LogEntry's insertId). Its name
