@@ -86,6 +86,18 @@ public class UserAgentParserBenchmark {
 		return this.classifier.classify(agent);
 	}
 
+	/**
+	 * uap-java without any cache on the table's user agents as they are (no build number
+	 * appended): the library's cost on real agents.
+	 */
+	@Benchmark
+	public Client uncachedBareUapRealAgents() {
+		if (this.uap == null) {
+			return null;
+		}
+		return this.uap.parse(nextAgent());
+	}
+
 	/** uap-java without the pipeline's cache and patterns: the library's own cost. */
 	@Benchmark
 	public Client uncachedBareUap() {

@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.UUID;
 
 import dev.pixelpipeline.store.embedded.EmbeddedReads;
+import dev.pixelpipeline.support.Http;
 import dev.pixelpipeline.support.Pushes;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Nested;
@@ -106,6 +107,8 @@ class BotPolicyIntegrationTests {
 			String userId = push(GOOGLEBOT);
 			assertThat(this.database.events(10, Pushes.table(userId))).isEmpty();
 			assertThat(count(PipelineMetrics.IGNORED, "reason", "bot")).isEqualTo(before + 1);
+			// The local page shows it.
+			assertThat(new Http(this.port).get("/api/stats").body()).contains("\"bots_dropped\":" + (before + 1));
 		}
 
 		@Test
