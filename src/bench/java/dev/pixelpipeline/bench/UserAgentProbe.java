@@ -120,6 +120,17 @@ public final class UserAgentProbe {
 				which, loadMs, heapBefore >> 20, heapLoaded >> 20, (heapLoaded - heapBefore) >> 20, rssBefore >> 10,
 				rssLoaded >> 10, (rssLoaded - rssBefore) >> 10, n, bot, device, agentName, os, all);
 		misses.forEach((miss) -> System.out.println("  differs: " + miss));
+		if (args.length > 1 && args[1].equals("fill-cache")) {
+			// The cache full: 10,000 distinct user agents of realistic length.
+			long fillStart = System.nanoTime();
+			for (int i = 0; i < 10_000; i++) {
+				facts(keep, USER_AGENTS.get(i % USER_AGENTS.size()) + " Build/" + i);
+			}
+			long heapFull = heapAfterGc();
+			System.out.printf(Locale.ROOT, "%s with a full cache (10,000 agents, filled in %d ms): heap after GC %d MiB"
+					+ " (+%d over the loaded parser); RSS %d MiB%n", which, (System.nanoTime() - fillStart) / 1_000_000,
+					heapFull >> 20, (heapFull - heapLoaded) >> 20, rssKib() >> 10);
+		}
 		System.out.println(keep.hashCode() != 0 ? "" : "-");
 	}
 
