@@ -30,15 +30,21 @@ class EnrichConfiguration {
 		// keep: no bot is looked for, so the patterns are not tried either.
 		List<String> patterns = (enrich.bots() == BotPolicy.KEEP) ? List.of() : enrich.botPatterns();
 		long start = System.nanoTime();
-		return UserAgentClassifier.loading(patterns, enrich.cacheSize(), (task) -> {
-			Thread thread = new Thread(() -> {
-				task.run();
-				logger.info("User-agent parser loaded in {} ms (bots: {}, {} bot patterns)",
-						(System.nanoTime() - start) / 1_000_000, enrich.bots().name().toLowerCase(), patterns.size());
-			}, "user-agent-parser-load");
+		UserAgentClassifier classifier = UserAgentClassifier.loading(patterns, enrich.cacheSize(), (task) -> {
+			Thread thread = new Thread(task, "user-agent-parser-load");
 			thread.setDaemon(true);
 			thread.start();
 		});
+		classifier.whenLoaded((failure) -> {
+			if (failure == null) {
+				logger.info("User-agent parser loaded in {} ms (bots: {}, {} bot patterns)",
+						(System.nanoTime() - start) / 1_000_000, enrich.bots().name().toLowerCase(), patterns.size());
+			}
+			else {
+				logger.error("User-agent parser failed to load; readiness stays DOWN", failure);
+			}
+		});
+		return classifier;
 	}
 
 	/**

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -94,6 +95,14 @@ public final class UserAgentClassifier {
 	 */
 	public boolean isLoaded() {
 		return this.parser.isDone() && !this.parser.isCompletedExceptionally();
+	}
+
+	/**
+	 * Runs an action once ua-parser's regexes are loaded or failed to load.
+	 * @param action given the failure, or {@code null} when they loaded
+	 */
+	public void whenLoaded(Consumer<Throwable> action) {
+		this.parser.whenComplete((parser, failure) -> action.accept(failure));
 	}
 
 	/** Why loading ua-parser's regexes failed, or {@code null}. */
