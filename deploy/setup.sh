@@ -131,8 +131,9 @@ if [[ "$LAYOUT" == partitioned ]]; then
   # template's (RowSchema, kept equal by a test). A re-run keeps the table and brings its clustering to CLUSTERING
   # (partitioning cannot change: drop the table to change it).
   if exists bq --project_id="$PROJECT_ID" show "${PROJECT_ID}:${DATASET}.${EVENTS_TABLE}"; then
-    run bq --project_id="$PROJECT_ID" update --clustering_fields="$CLUSTERING" \
-      "${PROJECT_ID}:${DATASET}.${EVENTS_TABLE}"
+    # The schema file adds columns a later release brings (as NULLABLE; a no-op when none is missing).
+    run bq --project_id="$PROJECT_ID" update -t --clustering_fields="$CLUSTERING" \
+      "${PROJECT_ID}:${DATASET}.${EVENTS_TABLE}" "$SCHEMA_FILE"
   else
     run bq --project_id="$PROJECT_ID" mk --table --schema="$SCHEMA_FILE" --time_partitioning_type=DAY \
       --time_partitioning_field=event_time --clustering_fields="$CLUSTERING" \
@@ -157,6 +158,12 @@ else
         --time_partitioning_field="$PARTITION_FIELD" --clustering_fields="$CLUSTERING_FIELDS" \
         --description="All pixel hits" "${PROJECT_ID}:${DATASET}.${TEMPLATE_TABLE}" "$SCHEMA_FILE"
     fi
+  else
+    # A table made by an older release lacks the columns added since (enrichment: device_class, agent_name, …).
+    # bq update with the full schema file adds them as NULLABLE columns and changes nothing when none is missing, so
+    # a re-run is harmless. BigQuery gives tables it generates later (and, by its template table docs, those still
+    # streaming) the new columns; rows already stored read them as NULL.
+    run bq --project_id="$PROJECT_ID" update -t "${PROJECT_ID}:${DATASET}.${TEMPLATE_TABLE}" "$SCHEMA_FILE"
   fi
   # The view's name must not start with the template's name, which the wildcard below would then match.
   if [[ -n "$TABLE_SUFFIX" ]]; then

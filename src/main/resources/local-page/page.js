@@ -124,6 +124,7 @@ function drawStats(stats) {
   text("count-stored", number(stats.counters.stored));
   text("count-ignored", number(stats.counters.ignored));
   text("count-bad", number(stats.counters.bad));
+  text("count-bots", number(stats.counters.bots_tagged) + " / " + number(stats.counters.bots_dropped));
   const p = stats.lag.percentilesMs;
   text("lag", stats.lag.count === 0 ? "no rows yet"
     : [p.p50, p.p95, p.p99].map((v) => (v === undefined ? "–" : ms(v))).join(" / "));

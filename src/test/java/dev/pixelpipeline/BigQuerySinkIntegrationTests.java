@@ -100,7 +100,16 @@ class BigQuerySinkIntegrationTests {
 		assertThat(request.rows()).singleElement().satisfies((row) -> {
 			assertThat(row.insertId()).isEqualTo("msg-1");
 			assertThat(row.json()).containsOnlyKeys("user_id", "order_id", "type", "event_time", "message_id",
-					"user_agent", "remote_ip", "referer", "status", "received_at");
+					"user_agent", "remote_ip", "referer", "status", "received_at", "device_class", "agent_name",
+					"agent_major", "os_name", "is_bot", "referer_host");
+			// Enrichment: a desktop Chrome, not a bot (JSON true/false, BigQuery's
+			// BOOLEAN).
+			assertThat(row.json()).containsEntry("device_class", "Desktop")
+				.containsEntry("agent_name", "Chrome")
+				.containsEntry("agent_major", "130")
+				.containsEntry("os_name", "Windows")
+				.containsEntry("is_bot", false)
+				.containsEntry("referer_host", "www.example.com");
 			assertThat(row.json()).containsEntry("user_id", "5f2b8c1e9a7d3e4f6a1b2c3d")
 				.containsEntry("order_id", "A-10023")
 				.containsEntry("type", "purchase")

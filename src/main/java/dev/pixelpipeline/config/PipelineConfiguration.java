@@ -6,6 +6,7 @@ import dev.pixelpipeline.ingest.MessageProcessor;
 import dev.pixelpipeline.ingest.PipelineMetrics;
 import dev.pixelpipeline.parse.HitParser;
 import dev.pixelpipeline.parse.ParserSettings;
+import dev.pixelpipeline.parse.UserAgentClassifier;
 import dev.pixelpipeline.store.BadRowSink;
 import dev.pixelpipeline.store.BatchingSink;
 import dev.pixelpipeline.store.EventRowFactory;
@@ -46,9 +47,10 @@ class PipelineConfiguration {
 	}
 
 	@Bean
-	HitParser hitParser(PipelineProperties properties) {
+	HitParser hitParser(PipelineProperties properties, ObjectProvider<UserAgentClassifier> classifier) {
 		return new HitParser(ParserSettings.of(properties.pixelPath(), properties.attributes(),
-				properties.privacy().anonymizeIp(), properties.privacy().dropUserAgent()));
+				properties.privacy().anonymizeIp(), properties.privacy().dropUserAgent()), classifier.getIfAvailable(),
+				properties.enrich().bots());
 	}
 
 	@Bean

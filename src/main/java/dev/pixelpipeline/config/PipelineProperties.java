@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.pixelpipeline.parse.BotPolicy;
+import dev.pixelpipeline.parse.UserAgentClassifier;
 import dev.pixelpipeline.store.BatchSettings;
 import dev.pixelpipeline.store.Column;
 import dev.pixelpipeline.store.RowSchema;
@@ -38,6 +40,7 @@ import org.springframework.validation.annotation.Validated;
  * @param ingest how messages reach the pipeline: pushed by Pub/Sub or pulled from a
  * subscription
  * @param shutdown how the pipeline stops
+ * @param enrich what is derived from each hit besides its attributes
  */
 @ConfigurationProperties("pipeline")
 @Validated
@@ -48,7 +51,7 @@ public record PipelineProperties(@DefaultValue("embedded") @NotNull SinkType sin
 		@DefaultValue @Valid BigQuery bigquery, @DefaultValue @Valid LocalPixel localPixel,
 		@DefaultValue @Valid ReadApi readApi, @DefaultValue @Valid Push push, @DefaultValue @Valid Metrics metrics,
 		@DefaultValue @Valid DeadLetter deadLetter, @DefaultValue @Valid Ingest ingest,
-		@DefaultValue @Valid Shutdown shutdown){
+		@DefaultValue @Valid Shutdown shutdown, @DefaultValue @Valid Enrich enrich){
 
 	/**
 	 * Checks that span several settings, so that a wrong combination stops start-up with
@@ -101,6 +104,10 @@ public record PipelineProperties(@DefaultValue("embedded") @NotNull SinkType sin
 						+ " account when pipeline.push.auth.enabled is true: the push subscription's service account"
 						+ " email");
 			}
+		}
+		if (!enrich.userAgent() && enrich.bots() == BotPolicy.DROP) {
+			throw new IllegalStateException("pipeline.enrich.bots=drop needs pipeline.enrich.user-agent=true: with"
+					+ " user-agent enrichment off no hit is known to be a robot");
 		}
 	}
 
@@ -471,6 +478,29 @@ public record PipelineProperties(@DefaultValue("embedded") @NotNull SinkType sin
 	 * redelivers them
 	 */
 	public record Shutdown(@DefaultValue("1500ms") @NotNull Duration flushTimeout) {
+	}
+
+	/**
+	 * What is derived from each hit besides its attributes.
+	 *
+	 * @param userAgent derive device class, agent, major version, OS and the bot flag
+	 * from the user agent (ua-parser); {@code false} leaves those columns empty and costs
+	 * nothing
+	 * @param bots what happens to robots: {@code tag} (stored with {@code is_bot} true),
+	 * {@code drop} (acked, counted as ignored with reason {@code bot}, not stored) or
+	 * {@code keep} (stored, not classified)
+	 * @param botPatterns regular expressions (case-insensitive, matched anywhere) that
+	 * make a user agent a robot besides ua-parser's spiders; the default lists uptime
+	 * checkers, link previewers, HTTP tools, headless browsers and the empty user agent
+	 * @param cacheSize how many distinct user agents the classifier remembers
+	 */
+	public record Enrich(@DefaultValue("true") boolean userAgent, @DefaultValue("tag") @NotNull BotPolicy bots,
+			List<String> botPatterns, @DefaultValue("10000") @Min(1) int cacheSize) {
+
+		public Enrich {
+			botPatterns = (botPatterns != null) ? List.copyOf(botPatterns) : UserAgentClassifier.DEFAULT_BOT_PATTERNS;
+		}
+
 	}
 
 }

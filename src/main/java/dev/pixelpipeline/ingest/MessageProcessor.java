@@ -89,6 +89,9 @@ public final class MessageProcessor {
 			switch (result.status()) {
 				case STORED, DUPLICATE -> {
 					this.metrics.stored(this.sink.name(), result, event.eventTime(), this.clock.instant());
+					if (Boolean.TRUE.equals(event.bot()) && result.status() == RowResult.Status.STORED) {
+						this.metrics.bot();
+					}
 					return CompletableFuture.completedFuture(Outcome.stored());
 				}
 				case REJECTED -> {

@@ -29,6 +29,12 @@ public final class PipelineMetrics implements BatchListener {
 	/** Messages ignored on purpose, tag {@code reason}. */
 	public static final String IGNORED = "pixel.events.ignored";
 
+	/**
+	 * Rows stored with {@code is_bot} true (bot policy {@code tag}); robots dropped by
+	 * policy count as {@link #IGNORED} with reason {@code bot} instead.
+	 */
+	public static final String BOTS = "pixel.events.bots";
+
 	/** Bad rows, tag {@code reason}. */
 	public static final String BAD = "pixel.events.bad";
 
@@ -68,6 +74,8 @@ public final class PipelineMetrics implements BatchListener {
 
 	private final DistributionSummary deliveryAttempt;
 
+	private final Counter bots;
+
 	public PipelineMetrics(MeterRegistry registry) {
 		this.registry = registry;
 		this.lag = Timer.builder(LAG)
@@ -84,6 +92,8 @@ public final class PipelineMetrics implements BatchListener {
 		for (DeliveryKind kind : DeliveryKind.values()) {
 			counter(RECEIVED, "delivery", kind.tag());
 		}
+		this.bots = Counter.builder(BOTS).description("Rows stored tagged as robots (is_bot true)").register(registry);
+		counter(IGNORED, "reason", "bot");
 		for (int status : PUSH_STATUSES) {
 			counter(PUSH_RESPONSES, "status", Integer.toString(status));
 		}
@@ -156,6 +166,10 @@ public final class PipelineMetrics implements BatchListener {
 		if (result.status() == RowResult.Status.STORED) {
 			this.lag.record(Math.max(0, now.toEpochMilli() - eventTime.toEpochMilli()), TimeUnit.MILLISECONDS);
 		}
+	}
+
+	void bot() {
+		this.bots.increment();
 	}
 
 	void ignored(String reason) {

@@ -22,10 +22,30 @@ public final class HitParser {
 	private static final int[] POWERS_OF_TEN = { 1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000,
 			1_000_000_000 };
 
+	/** The reason of {@link ParseResult.Ignored} for a robot dropped by policy. */
+	public static final String BOT = "bot";
+
 	private final ParserSettings settings;
 
+	private final UserAgentClassifier classifier;
+
+	private final BotPolicy bots;
+
+	/** A parser without user-agent enrichment. */
 	public HitParser(ParserSettings settings) {
+		this(settings, null, BotPolicy.KEEP);
+	}
+
+	/**
+	 * A parser that enriches hits from their user agent.
+	 * @param classifier the user-agent classifier, or {@code null} for no user-agent
+	 * columns (and no bot handling)
+	 * @param bots what happens to robots
+	 */
+	public HitParser(ParserSettings settings, UserAgentClassifier classifier, BotPolicy bots) {
 		this.settings = settings;
+		this.classifier = classifier;
+		this.bots = bots;
 	}
 
 	/** The rules this parser applies. */
@@ -73,11 +93,24 @@ public final class HitParser {
 		}
 		Map<String, String> attributes = QueryString.extract(parts.query(), this.settings.attributes(),
 				this.settings.maxValueLength(), this.settings.maxQueryParameters());
+		// Classified before the privacy setting drops the raw user agent: the derived
+		// columns are coarse (class, name, major version, OS), not a fingerprint.
+		UserAgentFacts agent = null;
+		if (this.classifier != null) {
+			agent = this.classifier.classify(cut(entry.userAgent()));
+			if (this.bots == BotPolicy.KEEP) {
+				agent = agent.unclassified();
+			}
+			else if (this.bots == BotPolicy.DROP && Boolean.TRUE.equals(agent.bot())) {
+				return new ParseResult.Ignored(BOT);
+			}
+		}
 		String userAgent = this.settings.dropUserAgent() ? null : cut(entry.userAgent());
+		String referer = cut(entry.referer());
 		TrackingEvent event = new TrackingEvent(messageId(message, entry), attributes,
 				eventTime(message, entry, receivedAt), userAgent,
-				ClientIp.normalize(entry.remoteIp(), this.settings.anonymizeIp()), cut(entry.referer()),
-				entry.status());
+				ClientIp.normalize(entry.remoteIp(), this.settings.anonymizeIp()), referer, entry.status(), agent,
+				RefererHost.of(referer));
 		return new ParseResult.Hit(event);
 	}
 

@@ -47,7 +47,9 @@ public record Column(String name, Type type, boolean required, String descriptio
 		 */
 		TIMESTAMP,
 		/** A 64-bit integer: an {@link Integer} or {@link Long} value. */
-		INTEGER;
+		INTEGER,
+		/** True or false: a {@link Boolean} value. */
+		BOOLEAN;
 
 		private static final DateTimeFormatter RFC_3339_UTC = DateTimeFormatter
 			.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'")
@@ -59,6 +61,7 @@ public record Column(String name, Type type, boolean required, String descriptio
 				case STRING -> "VARCHAR";
 				case TIMESTAMP -> "TIMESTAMP";
 				case INTEGER -> "BIGINT";
+				case BOOLEAN -> "BOOLEAN";
 			};
 		}
 
@@ -71,6 +74,7 @@ public record Column(String name, Type type, boolean required, String descriptio
 				case STRING -> "STRING";
 				case TIMESTAMP -> "TIMESTAMP";
 				case INTEGER -> "INTEGER";
+				case BOOLEAN -> "BOOLEAN";
 			};
 		}
 
@@ -80,7 +84,7 @@ public record Column(String name, Type type, boolean required, String descriptio
 		 */
 		public Object json(Object value) {
 			return switch (this) {
-				case STRING, INTEGER -> value;
+				case STRING, INTEGER, BOOLEAN -> value;
 				case TIMESTAMP -> RFC_3339_UTC.format(((Instant) value).truncatedTo(ChronoUnit.MICROS));
 			};
 		}

@@ -37,7 +37,26 @@ public final class RowSchema {
 			new Column("status", Column.Type.INTEGER, false, "HTTP status the load balancer answered",
 					(event, receivedAt) -> event.status()),
 			new Column("received_at", Column.Type.TIMESTAMP, true, "When the pipeline received the hit (UTC)",
-					(event, receivedAt) -> receivedAt));
+					(event, receivedAt) -> receivedAt),
+			// Enrichment (issue 15): appended, so that a table migrated by ADD COLUMN
+			// has the same column order as a new one.
+			new Column("device_class", Column.Type.STRING, false,
+					"Desktop, Phone, Tablet, Robot or Unknown, from the user agent (empty: enrichment off)",
+					(event, receivedAt) -> (event.agent() != null) ? event.agent().deviceClass() : null),
+			new Column("agent_name", Column.Type.STRING, false,
+					"Browser or client from the user agent, as ua-parser names it (Chrome Mobile, Googlebot, Other)",
+					(event, receivedAt) -> (event.agent() != null) ? event.agent().agentName() : null),
+			new Column("agent_major", Column.Type.STRING, false, "Major version of the browser or client",
+					(event, receivedAt) -> (event.agent() != null) ? event.agent().agentMajor() : null),
+			new Column("os_name", Column.Type.STRING, false,
+					"Operating system from the user agent, as ua-parser names it (iOS, Windows, Other)",
+					(event, receivedAt) -> (event.agent() != null) ? event.agent().osName() : null),
+			new Column("is_bot", Column.Type.BOOLEAN, false,
+					"Whether the user agent is a robot (crawler, uptime checker, link previewer, HTTP tool); empty when"
+							+ " not classified",
+					(event, receivedAt) -> event.bot()),
+			new Column("referer_host", Column.Type.STRING, false, "Host of the referer, lower case",
+					(event, receivedAt) -> event.refererHost()));
 
 	private static final Map<String, Column.Type> FIXED_TYPES = FIXED_COLUMNS.stream()
 		.collect(Collectors.toUnmodifiableMap(Column::name, Column::type));
@@ -105,7 +124,8 @@ public final class RowSchema {
 	/**
 	 * The column values of one event, keyed by column name in column order, each as its
 	 * {@link Column#reader() reader} gives it: strings, {@link Instant} for timestamps,
-	 * {@link Integer} for the status; absent values are {@code null}.
+	 * {@link Integer} for the status, {@link Boolean} for {@code is_bot}; absent values
+	 * are {@code null}.
 	 */
 	public Map<String, Object> values(TrackingEvent event, Instant receivedAt) {
 		Map<String, Object> values = new LinkedHashMap<>(this.columns.size() * 2);

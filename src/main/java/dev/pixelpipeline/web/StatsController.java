@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 
 import dev.pixelpipeline.config.ConditionalOnReadApi;
 import dev.pixelpipeline.ingest.PipelineMetrics;
+import dev.pixelpipeline.parse.HitParser;
 import dev.pixelpipeline.store.embedded.EmbeddedReads;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -72,6 +73,9 @@ class StatsController {
 		counters.put("stored", total(PipelineMetrics.STORED));
 		counters.put("ignored", total(PipelineMetrics.IGNORED));
 		counters.put("bad", total(PipelineMetrics.BAD));
+		counters.put("bots_tagged", total(PipelineMetrics.BOTS));
+		Counter dropped = this.registry.find(PipelineMetrics.IGNORED).tag("reason", HitParser.BOT).counter();
+		counters.put("bots_dropped", (dropped != null) ? dropped.count() : 0.0);
 		return new Stats(now, minutes, counters, lag());
 	}
 

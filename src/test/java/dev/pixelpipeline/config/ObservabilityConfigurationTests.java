@@ -111,7 +111,8 @@ class ObservabilityConfigurationTests {
 				new PipelineProperties.DeadLetter(null, false, Duration.ofSeconds(5)),
 				new PipelineProperties.Ingest(PipelineProperties.IngestMode.PUSH, null, 1000,
 						org.springframework.util.unit.DataSize.ofMegabytes(100), 1, null),
-				new PipelineProperties.Shutdown(Duration.ofMillis(1500)));
+				new PipelineProperties.Shutdown(Duration.ofMillis(1500)),
+				new PipelineProperties.Enrich(true, dev.pixelpipeline.parse.BotPolicy.TAG, null, 100));
 	}
 
 }

@@ -92,6 +92,8 @@ class DeployScriptTests {
 			.as("every subscription setup creates never expires")
 			.hasSize(3)
 			.allMatch((line) -> line.contains(" --expiration-period=never "));
+		assertThat(changes).as("a new template table is made with every column, not updated")
+			.noneMatch((line) -> line.startsWith("bq ") && line.contains(" update "));
 		assertThat(line(changes, "mk --table")).endsWith("demo-project:pixel_tracking.pixel "
 				+ Paths.get("").toAbsolutePath().resolve("src/main/resources/bigquery/pixel-template-schema.json"));
 		assertThat(changes).contains(
@@ -244,6 +246,9 @@ class DeployScriptTests {
 				"--max-retry-delay=600s", "--message-retention-duration=7d");
 		assertThat(line(updates, "update pixel-bad-rows ")).contains("--message-retention-duration=31d");
 		assertThat(line(updates, "update pixel-undeliverable ")).contains("--message-retention-duration=31d");
+		assertThat(changes).as("the existing template table gets the columns added since it was made (NULLABLE)")
+			.contains("bq --project_id=demo-project update -t demo-project:pixel_tracking.pixel "
+					+ Paths.get("").toAbsolutePath().resolve("src/main/resources/bigquery/pixel-template-schema.json"));
 	}
 
 	@Test

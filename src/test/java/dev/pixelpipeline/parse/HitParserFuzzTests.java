@@ -23,7 +23,14 @@ class HitParserFuzzTests {
 
 	private static final List<String> ATTRIBUTES = List.of("user_id", "order_id", "type");
 
-	private static final HitParser PARSER = new HitParser(ParserSettings.of("/pixel.png", ATTRIBUTES, true, false));
+	private static final UserAgentClassifier CLASSIFIER = UserAgentClassifier
+		.loaded(UserAgentClassifier.DEFAULT_BOT_PATTERNS, 1000);
+
+	/** The production parser's shape: user-agent enrichment on, bots tagged. */
+	private static final HitParser PARSER = new HitParser(ParserSettings.of("/pixel.png", ATTRIBUTES, true, false),
+			CLASSIFIER, BotPolicy.TAG);
+
+	private static final Set<String> DEVICE_CLASSES = Set.of("Desktop", "Phone", "Tablet", "Robot", "Unknown");
 
 	private static final TableNamer TABLES = new TableNamer("pixel", "_{user_id}_{date}", ATTRIBUTES);
 
@@ -69,12 +76,29 @@ class HitParserFuzzTests {
 				assertThat(event.referer().length()).isLessThanOrEqualTo(4096);
 			}
 			RequestUrlFuzzTests.assertAnonymised(event.remoteIp());
+			assertThat(event.agent()).isNotNull();
+			assertThat(event.agent().deviceClass()).isIn(DEVICE_CLASSES);
+			assertThat(event.agent().agentName()).isNotNull();
+			assertThat(event.bot()).isNotNull();
+			if (event.refererHost() != null) {
+				assertThat(event.refererHost()).isNotEmpty().doesNotContain("/", "?", "#").isLowerCase();
+			}
 			TableName table = TABLES.name(event);
 			assertThat(table.full()).matches(TABLE_NAME).startsWith("pixel_");
 		}
 		else {
 			assertThat(((ParseResult.Ignored) result).reason()).isIn("other_path", "not_get");
 		}
+	}
+
+	@FuzzTest(maxDuration = "5m")
+	void classify(byte[] data) {
+		String userAgent = new String(data, java.nio.charset.StandardCharsets.UTF_8);
+		UserAgentFacts facts = CLASSIFIER.classify(userAgent);
+		assertThat(facts.deviceClass()).isIn(DEVICE_CLASSES);
+		assertThat(facts.bot()).isNotNull();
+		assertThat(facts.deviceClass().equals("Robot")).isEqualTo(facts.bot());
+		assertThat(CLASSIFIER.classify(userAgent)).isEqualTo(facts);
 	}
 
 }

@@ -252,6 +252,65 @@ class HitParserTests {
 		assertThat(event.userAgent()).isNull();
 	}
 
+	private static final String CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36";
+
+	private static final String GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
+
+	private static final UserAgentClassifier CLASSIFIER = UserAgentClassifier
+		.loaded(UserAgentClassifier.DEFAULT_BOT_PATTERNS, 100);
+
+	private static ParseResult parseWith(BotPolicy bots, boolean dropUserAgent, String userAgent) {
+		HitParser enriching = new HitParser(ParserSettings.of("/pixel.png", ATTRIBUTES, true, dropUserAgent),
+				CLASSIFIER, bots);
+		return enriching.parse(message("m1", Fixtures.text("cdn-cache-hit.json").replace(CHROME, userAgent)), RECEIVED);
+	}
+
+	@Test
+	void enrichesABrowserHitAndKeepsTheRefererHost() {
+		TrackingEvent event = ((ParseResult.Hit) parseWith(BotPolicy.TAG, false, CHROME)).event();
+		assertThat(event.agent()).isEqualTo(new UserAgentFacts("Desktop", "Chrome", "130", "Windows", false));
+		assertThat(event.bot()).isFalse();
+		assertThat(event.refererHost()).isEqualTo("www.example.com");
+	}
+
+	@Test
+	void tagsABotByDefaultPolicy() {
+		TrackingEvent event = ((ParseResult.Hit) parseWith(BotPolicy.TAG, false, GOOGLEBOT)).event();
+		assertThat(event.bot()).isTrue();
+		assertThat(event.agent().agentName()).isEqualTo("Googlebot");
+		assertThat(event.agent().deviceClass()).isEqualTo("Robot");
+	}
+
+	@Test
+	void dropsABotAsIgnoredWithReasonBot() {
+		assertThat(parseWith(BotPolicy.DROP, false, GOOGLEBOT)).isEqualTo(new ParseResult.Ignored("bot"));
+		assertThat(parseWith(BotPolicy.DROP, false, CHROME)).isInstanceOf(ParseResult.Hit.class);
+	}
+
+	@Test
+	void keepsABotUnclassified() {
+		TrackingEvent event = ((ParseResult.Hit) parseWith(BotPolicy.KEEP, false, GOOGLEBOT)).event();
+		assertThat(event.bot()).isNull();
+		assertThat(event.agent().agentName()).isEqualTo("Googlebot");
+	}
+
+	@Test
+	void droppingTheRawUserAgentKeepsTheDerivedColumns() {
+		TrackingEvent event = ((ParseResult.Hit) parseWith(BotPolicy.TAG, true, CHROME)).event();
+		assertThat(event.userAgent()).isNull();
+		assertThat(event.agent()).isEqualTo(new UserAgentFacts("Desktop", "Chrome", "130", "Windows", false));
+	}
+
+	@Test
+	void withoutAClassifierThereAreNoUserAgentColumns() {
+		TrackingEvent event = ((ParseResult.Hit) this.parser.parse(message("m1", Fixtures.text("cdn-cache-hit.json")),
+				RECEIVED))
+			.event();
+		assertThat(event.agent()).isNull();
+		assertThat(event.bot()).isNull();
+		assertThat(event.refererHost()).isEqualTo("www.example.com");
+	}
+
 	@ParameterizedTest(name = "{0}")
 	@ValueSource(strings = { "2026-10-04T09:15:22Z", "2026-10-04T09:15:22.5Z", "2026-10-04T09:15:22.431998Z",
 			"2026-10-04T09:15:22.123456789Z", "2026-10-04T09:15:22.1234567890Z", "2026-10-04T09:15:22.Z",

@@ -74,11 +74,14 @@ class TableNamerTests {
 	void rowSchemaRefusesAttributesThatClashWithFixedColumns() {
 		assertThatIllegalArgumentException().isThrownBy(() -> RowSchema.of(List.of("user_id", "status")))
 			.withMessageContaining("status");
+		assertThatIllegalArgumentException().isThrownBy(() -> RowSchema.of(List.of("user_id", "IS_BOT")))
+			.withMessageContaining("IS_BOT");
 		assertThatIllegalArgumentException().isThrownBy(() -> RowSchema.of(List.of("user-id")))
 			.withMessageContaining("user-id");
 		assertThat(RowSchema.of(ATTRIBUTES).columns()).extracting(Column::name)
 			.containsExactly("user_id", "order_id", "type", "event_time", "message_id", "user_agent", "remote_ip",
-					"referer", "status", "received_at");
+					"referer", "status", "received_at", "device_class", "agent_name", "agent_major", "os_name",
+					"is_bot", "referer_host");
 	}
 
 	@ParameterizedTest(name = "{0}")

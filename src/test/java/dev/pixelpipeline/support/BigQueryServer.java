@@ -293,6 +293,18 @@ public final class BigQueryServer implements AutoCloseable {
 		this.tables.remove(table);
 	}
 
+	/**
+	 * The template table as an older pipeline made it: its schema without these columns.
+	 */
+	@SuppressWarnings("unchecked")
+	public void templateWithout(String... columns) {
+		Set<String> dropped = Set.of(columns);
+		List<Object> fields = templateSchema().stream()
+			.filter((field) -> !dropped.contains(((Map<String, Object>) field).get("name")))
+			.toList();
+		this.tables.put(TEMPLATE, tableResource(TEMPLATE, fields));
+	}
+
 	/** The dataset no longer exists. */
 	public void dropDataset() {
 		this.datasetExists = false;

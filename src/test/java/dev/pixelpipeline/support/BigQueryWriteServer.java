@@ -250,10 +250,20 @@ public final class BigQueryWriteServer implements AutoCloseable {
 		for (Column column : this.schema.columns()) {
 			table.addFields(TableFieldSchema.newBuilder()
 				.setName(column.name())
-				.setType(TableFieldSchema.Type.valueOf(column.type().bigQueryType().replace("INTEGER", "INT64")))
+				.setType(storageType(column.type()))
 				.setMode(column.required() ? TableFieldSchema.Mode.REQUIRED : TableFieldSchema.Mode.NULLABLE));
 		}
 		return table.build();
+	}
+
+	/** A column type as the Storage Write API's table schema names it. */
+	private static TableFieldSchema.Type storageType(Column.Type type) {
+		return switch (type) {
+			case STRING -> TableFieldSchema.Type.STRING;
+			case TIMESTAMP -> TableFieldSchema.Type.TIMESTAMP;
+			case INTEGER -> TableFieldSchema.Type.INT64;
+			case BOOLEAN -> TableFieldSchema.Type.BOOL;
+		};
 	}
 
 	@Override

@@ -92,6 +92,8 @@ final class AppendRowEncoder {
 					(out, field, value) -> out.writeInt64(field, micros((Instant) value)));
 			case INTEGER -> new Encoding(FieldDescriptorProto.Type.TYPE_INT64,
 					(out, field, value) -> out.writeInt64(field, ((Number) value).longValue()));
+			case BOOLEAN -> new Encoding(FieldDescriptorProto.Type.TYPE_BOOL,
+					(out, field, value) -> out.writeBool(field, (Boolean) value));
 		};
 	}
 

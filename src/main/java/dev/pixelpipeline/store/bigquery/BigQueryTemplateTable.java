@@ -166,8 +166,10 @@ final class BigQueryTemplateTable {
 			.filter((name) -> !present.contains(name.toLowerCase()))
 			.toList();
 		if (!missing.isEmpty()) {
-			return new Check(false, "BigQuery " + this.label + " " + describe() + " lacks the columns " + missing
-					+ "; add them (bq update)" + (isPartitionedLayout() ? "" : " so that new tables get them"));
+			return new Check(false,
+					"BigQuery " + this.label + " " + describe() + " lacks the columns " + missing
+							+ "; add them as NULLABLE columns (deploy/setup.sh does, with bq update)"
+							+ (isPartitionedLayout() ? "" : " so that new tables get them"));
 		}
 		if (isPartitionedLayout()) {
 			TimePartitioning partitioning = (table.getDefinition() instanceof StandardTableDefinition standard)

@@ -19,8 +19,10 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
@@ -136,6 +138,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
 						+ " received_at TIMESTAMP NOT NULL, payload VARCHAR, subscription VARCHAR)");
 			}
 			this.tables.addAll(existingEventTables());
+			migrate();
 			if (!this.tables.isEmpty()) {
 				refreshView(this.root);
 			}
@@ -348,6 +351,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
 			case TIMESTAMP -> appender
 				.append(LocalDateTime.ofInstant(((Instant) value).truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC));
 			case INTEGER -> appender.append(((Number) value).longValue());
+			case BOOLEAN -> appender.append(((Boolean) value).booleanValue());
 		}
 	}
 
@@ -383,9 +387,42 @@ public final class EmbeddedDatabase implements AutoCloseable {
 		refreshView(this.eventWriter);
 	}
 
+	/**
+	 * Adds the columns a newer pipeline writes (enrichment, new attributes) to every
+	 * event table of an existing file, as {@code setup.sh} does to the BigQuery template:
+	 * NULL in the rows written before, so the file opens as it was and reads the same.
+	 */
+	private void migrate() throws SQLException {
+		Map<String, List<String>> added = new TreeMap<>();
+		try (Statement statement = this.root.createStatement()) {
+			for (String table : this.tables) {
+				Set<String> present = new HashSet<>();
+				for (String name : columnNames(this.root, table)) {
+					present.add(name.toLowerCase(Locale.ROOT));
+				}
+				for (Column column : this.schema.columns()) {
+					if (!present.contains(column.name().toLowerCase(Locale.ROOT))) {
+						statement.execute("ALTER TABLE " + quote(table) + " ADD COLUMN " + quote(column.name()) + " "
+								+ column.type().duckDbType());
+						added.computeIfAbsent(table, (t) -> new ArrayList<>()).add(column.name());
+					}
+				}
+			}
+		}
+		if (!added.isEmpty()) {
+			logger.info("Embedded store at {}: added the columns {} (NULL in existing rows) to {} tables: {}",
+					describe(), added.values().stream().flatMap(List::stream).distinct().toList(), added.size(),
+					added.keySet());
+		}
+	}
+
 	private List<String> columnNames(String table) throws SQLException {
+		return columnNames(this.eventWriter, table);
+	}
+
+	private static List<String> columnNames(Connection connection, String table) throws SQLException {
 		List<String> names = new ArrayList<>();
-		try (PreparedStatement statement = this.eventWriter.prepareStatement("SELECT column_name FROM"
+		try (PreparedStatement statement = connection.prepareStatement("SELECT column_name FROM"
 				+ " information_schema.columns WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position")) {
 			statement.setString(1, table);
 			try (ResultSet rs = statement.executeQuery()) {

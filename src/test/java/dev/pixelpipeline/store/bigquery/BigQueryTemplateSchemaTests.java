@@ -43,7 +43,10 @@ class BigQueryTemplateSchemaTests {
 
 		assertThat(schema.getFields()).extracting(Field::getName)
 			.containsExactly("user_id", "order_id", "type", "event_time", "message_id", "user_agent", "remote_ip",
-					"referer", "status", "received_at");
+					"referer", "status", "received_at", "device_class", "agent_name", "agent_major", "os_name",
+					"is_bot", "referer_host");
+		assertThat(schema.getFields().get("is_bot").getType().getStandardType()).isEqualTo(StandardSQLTypeName.BOOL);
+		assertThat(schema.getFields().get("is_bot").getMode()).isEqualTo(Field.Mode.NULLABLE);
 		assertThat(schema.getFields().get("event_time").getType().getStandardType())
 			.isEqualTo(StandardSQLTypeName.TIMESTAMP);
 		assertThat(schema.getFields().get("event_time").getMode()).isEqualTo(Field.Mode.REQUIRED);

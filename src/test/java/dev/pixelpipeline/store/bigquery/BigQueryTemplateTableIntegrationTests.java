@@ -85,6 +85,21 @@ class BigQueryTemplateTableIntegrationTests {
 	}
 
 	@Test
+	void aTemplateMadeBeforeEnrichmentIsNotReadyAndTheEnrichmentColumnsAreNamed() {
+		server.templateWithout("device_class", "agent_name", "agent_major", "os_name", "is_bot", "referer_host");
+
+		try (BigQueryStore store = store(true)) {
+			StoreHealth health = store.health();
+			assertThat(health.up()).isFalse();
+			assertThat(health.message())
+				.contains("lacks the columns [device_class, agent_name, agent_major, os_name, is_bot, referer_host]")
+				.contains("deploy/setup.sh");
+			// create-template creates a missing template, it does not alter one.
+			assertThat(server.createdTables()).isEmpty();
+		}
+	}
+
+	@Test
 	@SuppressWarnings("unchecked")
 	void createsAMissingTemplateWithTheRowSchema() {
 		server.dropTable("pixel");
@@ -96,7 +111,8 @@ class BigQueryTemplateTableIntegrationTests {
 		Map<String, Object> schema = (Map<String, Object>) server.table("pixel").get("schema");
 		assertThat((List<Map<String, Object>>) schema.get("fields")).extracting((f) -> f.get("name"))
 			.containsExactly("user_id", "order_id", "type", "event_time", "message_id", "user_agent", "remote_ip",
-					"referer", "status", "received_at");
+					"referer", "status", "received_at", "device_class", "agent_name", "agent_major", "os_name",
+					"is_bot", "referer_host");
 		assertThat(server.table("pixel")).doesNotContainKey("timePartitioning");
 		assertThat(template.check().ready()).isTrue();
 		assertThat(template.createIfMissing()).isFalse();

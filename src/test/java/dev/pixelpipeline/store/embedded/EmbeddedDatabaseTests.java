@@ -1,7 +1,11 @@
 package dev.pixelpipeline.store.embedded;
 
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -9,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.pixelpipeline.parse.TrackingEvent;
+import dev.pixelpipeline.parse.UserAgentFacts;
 import dev.pixelpipeline.store.BadRow;
 import dev.pixelpipeline.store.EventRow;
 import dev.pixelpipeline.store.RowResult;
@@ -104,6 +109,59 @@ class EmbeddedDatabaseTests {
 					.containsEntry("reason", "not_json")
 					.containsEntry("payload", "garbage")
 					.containsEntry("received_at", "2026-11-28T10:00:00.000000Z"));
+		}
+	}
+
+	@Test
+	void migratesAFileWrittenBeforeEnrichmentOnStart() throws SQLException {
+		String path = this.dir.resolve("old.duckdb").toString();
+		// The schema of the previous release, written with plain SQL as it wrote it.
+		try (Connection old = DriverManager.getConnection("jdbc:duckdb:" + path);
+				Statement statement = old.createStatement()) {
+			statement.execute("CREATE TABLE pixel_u1_20261128 (user_id VARCHAR, order_id VARCHAR, type VARCHAR,"
+					+ " event_time TIMESTAMP NOT NULL, message_id VARCHAR NOT NULL, user_agent VARCHAR,"
+					+ " remote_ip VARCHAR, referer VARCHAR, status BIGINT, received_at TIMESTAMP NOT NULL,"
+					+ " PRIMARY KEY (message_id))");
+			statement
+				.execute("INSERT INTO pixel_u1_20261128 VALUES ('u1', NULL, 'view', TIMESTAMP '2026-11-28 09:00:00',"
+						+ " 'old1', 'Mozilla/5.0', '192.0.2.0', NULL, 200, TIMESTAMP '2026-11-28 09:00:01')");
+		}
+		try (EmbeddedDatabase database = new EmbeddedDatabase(path, SCHEMA, "pixel")) {
+			// Migrated on start, before any write: the old table has every column now.
+			try (Connection connection = database.readConnection();
+					Statement statement = connection.createStatement();
+					ResultSet rs = statement
+						.executeQuery("SELECT column_name, data_type FROM information_schema.columns"
+								+ " WHERE table_name = 'pixel_u1_20261128' ORDER BY ordinal_position")) {
+				List<String> columns = new ArrayList<>();
+				while (rs.next()) {
+					columns.add(rs.getString(1) + " " + rs.getString(2));
+				}
+				assertThat(columns).endsWith("received_at TIMESTAMP", "device_class VARCHAR", "agent_name VARCHAR",
+						"agent_major VARCHAR", "os_name VARCHAR", "is_bot BOOLEAN", "referer_host VARCHAR");
+			}
+			assertThat(reads(database).events(10, null)).singleElement().satisfies((old) -> {
+				assertThat(old).containsEntry("message_id", "old1").containsEntry("user_agent", "Mozilla/5.0");
+				assertThat(old).containsEntry("is_bot", null).containsEntry("device_class", null);
+			});
+			Map<String, String> attributes = new LinkedHashMap<>();
+			attributes.put("user_id", "u1");
+			TrackingEvent event = new TrackingEvent("new1", attributes, Instant.parse("2026-11-28T10:00:00Z"), "curl/8",
+					null, "https://shop.example.com/a", 200, new UserAgentFacts("Robot", "curl", "8", "Other", true),
+					"shop.example.com");
+			assertThat(database.insert(List.of(EventRow.of(NAMER.name(event), "new1",
+					SCHEMA.values(event, Instant.parse("2026-11-28T10:00:00Z"))))))
+				.containsExactly(RowResult.stored());
+			assertThat(reads(database).events(10, "pixel_u1_20261128"))
+				.filteredOn((e) -> "new1".equals(e.get("message_id")))
+				.singleElement()
+				.satisfies((row) -> assertThat(row).containsEntry("is_bot", true)
+					.containsEntry("agent_name", "curl")
+					.containsEntry("referer_host", "shop.example.com"));
+		}
+		// A second start finds nothing to add and changes nothing.
+		try (EmbeddedDatabase database = new EmbeddedDatabase(path, SCHEMA, "pixel")) {
+			assertThat(reads(database).events(10, null)).hasSize(2);
 		}
 	}
 
