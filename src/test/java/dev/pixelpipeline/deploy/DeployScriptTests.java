@@ -30,6 +30,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class DeployScriptTests {
 
+	/** The table schema setup.sh passes to bq, as the dry run prints it. */
+	private static final Path SCHEMA_FILE = Paths.get("")
+		.toAbsolutePath()
+		.resolve("src/main/resources/bigquery/pixel-template-schema.json");
+
 	private static final Map<String, String> ENV = Map.of("PROJECT_ID", "demo-project", "PROJECT_NUMBER", "4242",
 			"REGION", "europe-west4", "URL_MAP", "demo-map", "DOMAIN", "track.example.com", "SERVICE", "demo-service");
 
@@ -94,8 +99,7 @@ class DeployScriptTests {
 			.allMatch((line) -> line.contains(" --expiration-period=never "));
 		assertThat(changes).as("a new template table is made with every column, not updated")
 			.noneMatch((line) -> line.startsWith("bq ") && line.contains(" update "));
-		assertThat(line(changes, "mk --table")).endsWith("demo-project:pixel_tracking.pixel "
-				+ Paths.get("").toAbsolutePath().resolve("src/main/resources/bigquery/pixel-template-schema.json"));
+		assertThat(line(changes, "mk --table")).endsWith("demo-project:pixel_tracking.pixel " + SCHEMA_FILE);
 		assertThat(changes).contains(
 				"gcloud projects add-iam-policy-binding demo-project --member=serviceAccount:pixel-pipeline-run@demo-project.iam.gserviceaccount.com --role=roles/monitoring.metricWriter --condition=None --quiet",
 				"gcloud projects add-iam-policy-binding demo-project --member=serviceAccount:pixel-pipeline-run@demo-project.iam.gserviceaccount.com --role=roles/logging.logWriter --condition=None --quiet",
@@ -140,14 +144,13 @@ class DeployScriptTests {
 
 	@Test
 	void setupDryRunWithTheLayoutPartitionedCreatesOneClusteredTableAndItsDedupView() throws Exception {
-		Path schema = Paths.get("").toAbsolutePath().resolve("src/main/resources/bigquery/pixel-template-schema.json");
 		for (Result result : List.of(run(List.of("deploy/setup.sh", "--dry-run", "--layout", "partitioned"), Map.of()),
 				run(List.of("deploy/setup.sh", "--dry-run", "--layout=partitioned"), Map.of()),
 				run(List.of("deploy/setup.sh", "--dry-run"), Map.of("LAYOUT", "partitioned")))) {
 			assertThat(result.exitCode()).as(result.output()).isZero();
 			List<String> changes = result.changes();
 			assertOrder(changes, "gcloud services enable bigquerystorage.googleapis.com", "mk --dataset",
-					"bq --project_id=demo-project mk --table --schema=" + schema
+					"bq --project_id=demo-project mk --table --schema=" + SCHEMA_FILE
 							+ " --time_partitioning_type=DAY --time_partitioning_field=event_time"
 							+ " --clustering_fields=user_id,type",
 					"mk --use_legacy_sql=false", "add-iam-policy-binding --dataset", "gcloud run services replace");
@@ -168,13 +171,13 @@ class DeployScriptTests {
 		}
 
 		// A re-run keeps the table (its partitioning cannot change) and brings its
-		// clustering to CLUSTERING.
+		// clustering to CLUSTERING and its columns to the schema file's.
 		Result again = run(List.of("deploy/setup.sh", "--dry-run", "--layout", "partitioned"),
 				Map.of("DRY_RUN_ASSUMES", "present", "CLUSTERING", "type"));
 		assertThat(again.exitCode()).as(again.output()).isZero();
 		assertThat(again.changes()).noneMatch((line) -> line.startsWith("bq") && line.contains(" mk "))
-			.contains("bq --project_id=demo-project update --clustering_fields=type"
-					+ " demo-project:pixel_tracking.pixel_events");
+			.anyMatch((line) -> line.equals("bq --project_id=demo-project update -t --clustering_fields=type"
+					+ " demo-project:pixel_tracking.pixel_events " + SCHEMA_FILE));
 	}
 
 	@Test
@@ -222,7 +225,7 @@ class DeployScriptTests {
 		}
 		assertThat(commands.keySet()).as("bq commands of setup and teardown")
 			.anyMatch((line) -> line.contains(" mk --table --schema="))
-			.anyMatch((line) -> line.contains(" update --clustering_fields="))
+			.anyMatch((line) -> line.contains(" update -t --clustering_fields="))
 			.anyMatch((line) -> line.contains(" mk --use_legacy_sql=false"));
 		BqFlags bq = new BqFlags(Files.createDirectories(this.temp.resolve("bq-config")));
 		assertThat(bq.flags("mk")).as("bq help mk").contains("time_partitioning_field", "clustering_fields", "view");
@@ -247,8 +250,7 @@ class DeployScriptTests {
 		assertThat(line(updates, "update pixel-bad-rows ")).contains("--message-retention-duration=31d");
 		assertThat(line(updates, "update pixel-undeliverable ")).contains("--message-retention-duration=31d");
 		assertThat(changes).as("the existing template table gets the columns added since it was made (NULLABLE)")
-			.contains("bq --project_id=demo-project update -t demo-project:pixel_tracking.pixel "
-					+ Paths.get("").toAbsolutePath().resolve("src/main/resources/bigquery/pixel-template-schema.json"));
+			.contains("bq --project_id=demo-project update -t demo-project:pixel_tracking.pixel " + SCHEMA_FILE);
 	}
 
 	@Test
