@@ -6,9 +6,11 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import dev.pixelpipeline.support.ContainerEnvironment;
+import dev.pixelpipeline.support.DeploySettings;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 
@@ -62,9 +64,15 @@ class CloudRunProbeIntegrationTests {
 	/** The single container of deploy/cloud-run.yaml, its placeholders filled in. */
 	private static Map<String, Object> container() throws Exception {
 		String yaml = Files.readString(Paths.get("deploy/cloud-run.yaml"));
-		// As setup.sh fills them; the values do not matter to the probes or the timeout.
+		// As setup.sh fills them: the values of deploy/settings.env (the service binds
+		// some,
+		// such as the layout, to enums), a sample for the rest, which do not matter to
+		// the
+		// probes or the timeout.
+		Map<String, String> settings = DeploySettings.load();
 		String rendered = PLACEHOLDER.matcher(yaml)
-			.replaceAll((match) -> "sample-" + match.group(1).toLowerCase().replace('_', '-'));
+			.replaceAll((match) -> Matcher.quoteReplacement(
+					settings.getOrDefault(match.group(1), "sample-" + match.group(1).toLowerCase().replace('_', '-'))));
 		Map<String, Object> service = new Yaml().load(rendered);
 		Map<String, Object> spec = cast(service.get("spec"));
 		Map<String, Object> template = cast(spec.get("template"));

@@ -340,6 +340,12 @@ public final class BigQueryWriteServer implements AutoCloseable {
 
 		private boolean closed;
 
+		/**
+		 * Appends received and not yet answered, so that those the client abandons (it
+		 * closes the connection first) are still on record.
+		 */
+		private final Map<Object, Append> unanswered = new LinkedHashMap<>();
+
 		Connection(ServerCallStreamObserver<AppendRowsResponse> response) {
 			this.response = response;
 		}
@@ -361,13 +367,21 @@ public final class BigQueryWriteServer implements AutoCloseable {
 			long due = Math.max(System.nanoTime() + BigQueryWriteServer.this.latency.plus(answer.delay()).toNanos(),
 					this.lastDueNanos);
 			this.lastDueNanos = due;
-			this.answers.schedule(() -> answer(rows, answer, receivedAt), due - System.nanoTime(),
+			Object key = new Object();
+			synchronized (BigQueryWriteServer.this.lock) {
+				this.unanswered.put(key, new Append(this.stream, rows,
+						answer + ", unanswered: the client closed the connection first", false, receivedAt));
+			}
+			this.answers.schedule(() -> answer(key, rows, answer, receivedAt), due - System.nanoTime(),
 					TimeUnit.NANOSECONDS);
 		}
 
-		private void answer(List<Map<String, Object>> rows, Answer answer, Instant receivedAt) {
-			if (this.closed) {
-				return;
+		private void answer(Object key, List<Map<String, Object>> rows, Answer answer, Instant receivedAt) {
+			synchronized (BigQueryWriteServer.this.lock) {
+				if (this.closed) {
+					return;
+				}
+				this.unanswered.remove(key);
 			}
 			String table = tableOf(this.stream);
 			AppendRowsResponse.Builder reply = AppendRowsResponse.newBuilder().setWriteStream(this.stream);
@@ -425,7 +439,11 @@ public final class BigQueryWriteServer implements AutoCloseable {
 
 		@Override
 		public void onError(Throwable error) {
-			this.closed = true;
+			synchronized (BigQueryWriteServer.this.lock) {
+				this.closed = true;
+				BigQueryWriteServer.this.appends.addAll(this.unanswered.values());
+				this.unanswered.clear();
+			}
 			this.answers.shutdownNow();
 		}
 
