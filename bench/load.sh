@@ -15,6 +15,7 @@
 #   image's JVM; its version is recorded per run), JAVA_OPTS (the container memory flags below), EXTRA_JAVA_OPTS (added
 #   to them, e.g. a JFR recording), SKIP_BUILD=1 to reuse built jars, SERVER_CPUS / WRK_CPUS (e.g. 0 and 1) to pin the
 #   server and wrk with taskset; unset, they share all cores.
+#   APP_JAR: another build of pixel-pipeline to measure (a copy of an earlier target/*.jar), for A/B comparisons.
 #   APP_ARGS: more arguments for pixel-pipeline, e.g. APP_ARGS="--pipeline.bigquery.batch.writers=8" to try a setting.
 # Columns: bq_requests_per_1000 counts insertAll calls (REST fake) plus AppendRows requests (gRPC fake) per 1,000
 #   pushes; cpu_s_per_1000 the server's CPU-seconds per 1,000 pushes; cpu_util its CPU-seconds per wall second of
@@ -86,7 +87,7 @@ if [ "${SKIP_BUILD:-0}" != "1" ]; then
     -Dmdep.outputFile=target/bench-classpath.txt
   ./mvnw -q -B -f bench/bare-endpoint/pom.xml -DskipTests package
 fi
-APP_JAR=$(find target -maxdepth 1 -name 'pixel-pipeline-*.jar' ! -name '*-plain.jar' | head -1)
+APP_JAR=${APP_JAR:-$(find target -maxdepth 1 -name 'pixel-pipeline-*.jar' ! -name '*-plain.jar' | head -1)}
 BARE_JAR=$(find bench/bare-endpoint/target -maxdepth 1 -name 'bare-endpoint-*.jar' ! -name '*-plain.jar' | head -1)
 
 pin() { # pin <cpus> <command...>
