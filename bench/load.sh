@@ -146,7 +146,9 @@ start_fake_bigquery() {
 
 start_fake_write_api() {
   if [ -z "$WRITE_FAKE_PID" ]; then
-    if [ ! -f "$WRITE_FAKE" ] || [ ! -s target/bench-classpath.txt ]; then
+    if [ ! -f "$WRITE_FAKE" ] || [ ! -s target/bench-classpath.txt ] \
+      || [ ! -f target/test-classes/dev/pixelpipeline/bench/FakeBigQueryWriteServer.class ]; then
+      # A build without -Pbench recompiles target/test-classes without src/bench/java.
       echo "pw scenarios need $WRITE_FAKE and a build with -Pbench (run without SKIP_BUILD=1)" >&2
       exit 1
     fi

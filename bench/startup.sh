@@ -139,6 +139,11 @@ start_fake_bigquery() {
     exit 1
   fi
   if [ -z "$MONITORING_PID" ]; then
+    if [ ! -f target/test-classes/dev/pixelpipeline/bench/MetricServiceStandInServer.class ]; then
+      echo "gcp modes need the -Pbench build (a build without -Pbench recompiles target/test-classes without" \
+        "src/bench/java): run without SKIP_BUILD=1" >&2
+      exit 1
+    fi
     "$JAVA25" -cp "target/test-classes:target/classes:$(cat target/bench-classpath.txt)" \
       dev.pixelpipeline.bench.MetricServiceStandInServer >"$WORK/monitoring.log" 2>&1 &
     MONITORING_PID=$!
