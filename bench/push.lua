@@ -1,7 +1,8 @@
 -- wrk script: POSTs the wrapped push fixture to /pubsub/push over keep-alive connections, with a message id and a
 -- LogEntry insertId that are unique per request (per run, thread and request), so that no push is a redelivery:
--- rows are keyed by the insertId, which sits in the base64 data.
--- Usage: wrk -t2 -c80 -d20s -s bench/push.lua http://127.0.0.1:18080 -- <fixture> <run-id>
+-- rows are keyed by the insertId, which sits in the base64 data. The user_id of the LogEntry's requestUrl takes one of
+-- <users> distinct values (u0…, round robin per wrk thread), so that rows fan out over users as real traffic does.
+-- Usage: wrk -t2 -c80 -d20s -s bench/push.lua http://127.0.0.1:18080 -- <fixture> <run-id> [users, default 1]
 
 local threads = {}
 
@@ -53,15 +54,21 @@ local function b64decode(text)
   return table.concat(out)
 end
 
--- The data is base64 of a LogEntry that starts with its insertId. Each request's data is the base64 of a new head
--- ({"insertId": "<unique>", padded to a multiple of 3 bytes) followed by the base64 of the unchanged rest, which is
--- therefore encoded once.
+-- The data is base64 of a LogEntry that starts with its insertId. Each request's data is the concatenation of three
+-- base64 pieces, each encoding a multiple of 3 bytes so that they join: the head ({"insertId": "<unique>", padded),
+-- encoded per request; the middle (the rest up to and including the user id), encoded once per user at start; the
+-- tail (everything after the user id), encoded once.
 local INSERT_ID_HEAD = '{"insertId": "'
-local before_data, after_data, rest_b64
+local USER_KEY = "user_id="
+local before_data, after_data, tail_b64
+local users = 1
+local middles = {}
 
 function init(args)
   local path = args[1] or "src/test/resources/fixtures/push-wrapped.json"
   run = args[2] or tostring(os.time())
+  users = tonumber(args[3] or "1")
+  assert(users and users >= 1, "users must be a positive number")
   local file = assert(io.open(path, "rb"))
   local text = file:read("*a")
   file:close()
@@ -85,15 +92,28 @@ function init(args)
   local id_end = string.find(entry, '"', #INSERT_ID_HEAD + 1, true)
   before_data = string.sub(parts[1], 1, e)
   after_data = string.sub(parts[1], close)
-  rest_b64 = b64encode(string.sub(entry, id_end + 1))
+  -- middle: from the insertId's closing quote to the user id's value; tail: from the end of that value.
+  local key_start, key_end = string.find(entry, USER_KEY, id_end, true)
+  assert(key_start, "expected " .. USER_KEY .. " in the LogEntry's requestUrl")
+  local value_end = string.find(entry, "[&\"]", key_end + 1) - 1
+  local middle = string.sub(entry, id_end, key_end)
+  -- User ids "u" + digits, of one width chosen so that middle + id is a multiple of 3 bytes.
+  local width = #tostring(users - 1) + 1
+  while (#middle + width) % 3 ~= 0 do
+    width = width + 1
+  end
+  for u = 0, users - 1 do
+    middles[u] = b64encode(middle .. "u" .. string.rep("0", width - 1 - #tostring(u)) .. tostring(u))
+  end
+  tail_b64 = b64encode(string.sub(entry, value_end + 1))
 end
 
 local function data(id)
   local head = INSERT_ID_HEAD .. id
-  while (#head + 1) % 3 ~= 0 do
+  while #head % 3 ~= 0 do
     head = head .. "_"
   end
-  return b64encode(head .. '"') .. rest_b64
+  return b64encode(head) .. middles[(counter + tid * 7919) % users] .. tail_b64
 end
 
 function request()

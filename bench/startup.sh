@@ -6,8 +6,19 @@
 #   cds17        the same with a CDS archive from a training run (-XX:ArchiveClassesAtExit, spring.context.exit)
 #   extracted25  from the extracted layers on JDK 25
 #   aot25        the same with a JDK 25 AOT cache from a training run (-XX:AOTCacheOutput, then -XX:AOTCache)
-# Settings (environment): RUNS=3 PORT=18090 JAVA17 JAVA25 JVM_FLAGS (the container flags below) SKIP_BUILD=1
-#   SERVER_CPUS to pin the JVM with taskset.
+# and as deployed: the gcp profile (BigQuery sink, push authentication, Pub/Sub dead-letter topic, Cloud Monitoring
+# export) with the environment of deploy/cloud-run.yaml, its Google endpoints pointed at local stand-ins (the REST fake
+# FakeBigQueryServer answers the dataset and table look-ups of readiness; Pub/Sub, the token keys and Cloud
+# Monitoring's MetricService is the tests' gRPC stand-in (MetricServiceStandInServer in src/bench/java: the registry
+# publishes on shutdown); Pub/Sub and the token keys are pointed at closed loopback ports: neither is called before
+# readiness, their clients connect lazily)
+#   gcp25        extracted, JDK 25, no cache
+#   gcpimage25   extracted, JDK 25, the AOT cache trained by the Dockerfile's training RUN (read from the Dockerfile)
+#   gcplocal25   extracted, JDK 25, an AOT cache trained on the local defaults (in-memory store), as the image did before
+#   gcptrained25 extracted, JDK 25, an AOT cache trained in the gcp profile against the same stand-ins
+#   gcplazy25    gcptrained25 with spring.main.lazy-initialization=true (what a first push does not need waits for it)
+# Settings (environment): RUNS=3 PORT=18090 BQ_PORT=19070 JAVA17 JAVA25 JVM_FLAGS (the container flags below)
+#   SKIP_BUILD=1 SERVER_CPUS to pin the JVM with taskset.
 # Usage: bench/startup.sh [mode...]
 set -euo pipefail
 
@@ -29,15 +40,35 @@ RESULTS_DIR="$ROOT/bench/results"
 mkdir -p "$RESULTS_DIR"
 RAW="$RESULTS_DIR/startup-$(date -u +%Y%m%dT%H%M%SZ).tsv"
 APP_PID=""
+FAKE_PID=""
+MONITORING_PID=""
+MONITORING_HOST=""
+BQ_PORT=${BQ_PORT:-19070}
+# The gcp profile's environment as deploy/cloud-run.yaml sets it, endpoints on loopback (see above).
+GCP_ENV=(SPRING_PROFILES_ACTIVE=gcp GOOGLE_CLOUD_PROJECT=bench PIPELINE_BIGQUERY_PROJECTID=bench
+  PIPELINE_BIGQUERY_DATASET=pixel_tracking PIPELINE_BIGQUERY_HOST="http://127.0.0.1:$BQ_PORT"
+  PIPELINE_PUSH_AUTH_AUDIENCE=https://pixel.example.com/pubsub/push
+  PIPELINE_PUSH_AUTH_SERVICEACCOUNTS=push@bench.iam.gserviceaccount.com
+  PIPELINE_DEADLETTER_TOPIC=projects/bench/topics/pixel-bad-rows
+  SPRING_CLOUD_GCP_PUBSUB_EMULATORHOST=127.0.0.1:$((BQ_PORT + 1))
+  SPRING_SECURITY_OAUTH2_RESOURCESERVER_JWT_JWKSETURI="http://127.0.0.1:$((BQ_PORT + 2))/oauth2/v3/certs"
+  K_SERVICE=pixel-pipeline K_REVISION=bench)
 
 cleanup() {
   if [ -n "$APP_PID" ]; then kill "$APP_PID" 2>/dev/null || true; wait "$APP_PID" 2>/dev/null || true; fi
+  if [ -n "$FAKE_PID" ]; then kill "$FAKE_PID" 2>/dev/null || true; wait "$FAKE_PID" 2>/dev/null || true; fi
+  if [ -n "$MONITORING_PID" ]; then
+    kill "$MONITORING_PID" 2>/dev/null || true
+    wait "$MONITORING_PID" 2>/dev/null || true
+  fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 
 if [ "${SKIP_BUILD:-0}" != "1" ]; then
-  ./mvnw -q -B -DskipTests package
+  # -Pbench: the Monitoring stand-in runs from target/test-classes with the test classpath.
+  ./mvnw -q -B -Pbench -DskipTests package dependency:build-classpath -Dmdep.includeScope=test \
+    -Dmdep.outputFile=target/bench-classpath.txt
   ./mvnw -q -B -f bench/bare-endpoint/pom.xml -DskipTests package
 fi
 APP_JAR=$(find target -maxdepth 1 -name 'pixel-pipeline-*.jar' ! -name '*-plain.jar' | head -1)
@@ -66,7 +97,7 @@ time_to_ready() {
   local start
   start=$(now_ms)
   # shellcheck disable=SC2086
-  (cd "$dir" && exec "${launcher[@]}" "$java" $JVM_FLAGS "$@" --server.port="$PORT" \
+  (cd "$dir" && exec env "${RUN_ENV[@]}" "${launcher[@]}" "$java" $JVM_FLAGS "$@" --server.port="$PORT" \
     --pipeline.embedded.path="$WORK/data/pixel.duckdb") >"$WORK/app.log" 2>&1 &
   APP_PID=$!
   while ! curl -fs "http://127.0.0.1:$PORT/actuator/health/readiness" 2>/dev/null | grep -q UP; do
@@ -87,12 +118,44 @@ time_to_ready() {
   echo "$((ready - start)) $rss"
 }
 
-train() { # train <java> <dir> <flags...>: a training run that exits once the context is refreshed
+train() { # train <java> <dir> <flags...>: a training run that exits once the context is refreshed, in RUN_ENV
   local java=$1 dir=$2
   shift 2
   # shellcheck disable=SC2086
-  (cd "$dir" && "$java" $JVM_FLAGS "$@" -Dspring.context.exit=onRefresh -jar app.jar --server.port=0 \
-    --pipeline.embedded.path=:memory:) >"$WORK/train.log" 2>&1 || true
+  (cd "$dir" && env "${RUN_ENV[@]}" "$java" $JVM_FLAGS "$@" -Dspring.context.exit=onRefresh -jar app.jar \
+    --server.port=0 --pipeline.embedded.path=:memory:) >"$WORK/train.log" 2>&1 || true
+}
+
+start_fake_bigquery() {
+  if [ -z "$FAKE_PID" ]; then
+    "$JAVA25" src/bench/java/dev/pixelpipeline/bench/FakeBigQueryServer.java "$BQ_PORT" 75 \
+      >"$WORK/fake-bigquery.log" 2>&1 &
+    FAKE_PID=$!
+    for _ in $(seq 1 150); do
+      curl -fs "http://127.0.0.1:$BQ_PORT/stats" >/dev/null 2>&1 && return 0
+      sleep 0.2
+    done
+    echo "fake BigQuery did not start" >&2
+    exit 1
+  fi
+  if [ -z "$MONITORING_PID" ]; then
+    if [ ! -f target/test-classes/dev/pixelpipeline/bench/MetricServiceStandInServer.class ]; then
+      echo "gcp modes need the -Pbench build (a build without -Pbench recompiles target/test-classes without" \
+        "src/bench/java): run without SKIP_BUILD=1" >&2
+      exit 1
+    fi
+    "$JAVA25" -cp "target/test-classes:target/classes:$(cat target/bench-classpath.txt)" \
+      dev.pixelpipeline.bench.MetricServiceStandInServer >"$WORK/monitoring.log" 2>&1 &
+    MONITORING_PID=$!
+    for _ in $(seq 1 150); do
+      MONITORING_HOST=$(grep -m1 -oE '^[0-9.]+:[0-9]+$' "$WORK/monitoring.log" || true)
+      [ -n "$MONITORING_HOST" ] && return 0
+      sleep 0.2
+    done
+    echo "MetricService stand-in did not start" >&2
+    cat "$WORK/monitoring.log" >&2
+    exit 1
+  fi
 }
 
 if curl -s -o /dev/null "http://127.0.0.1:$PORT/"; then
@@ -102,7 +165,7 @@ fi
 
 printf 'app\tmode\trun\tload1\tready_ms\trss_mib\n' >"$RAW"
 APPS=(pixel-pipeline bare-endpoint)
-declare -A JAVA_OF WHERE_OF FLAGS_OF
+declare -A JAVA_OF WHERE_OF FLAGS_OF ENV_OF
 for app in "${APPS[@]}"; do
   jar=$APP_JAR
   [ "$app" = bare-endpoint ] && jar=$BARE_JAR
@@ -115,6 +178,12 @@ for mode in "${MODES[@]}"; do
     jar=$APP_JAR
     [ "$app" = bare-endpoint ] && jar=$BARE_JAR
     dir="$WORK/$app"
+    RUN_ENV=(PATH="$PATH")
+    case "$mode" in
+      gcp*)
+        start_fake_bigquery
+        RUN_ENV+=("${GCP_ENV[@]}" PIPELINE_METRICS_MONITORINGHOST="$MONITORING_HOST") ;;
+    esac
     case "$mode" in
       jar17) java=$JAVA17; where=$ROOT; flags=(-jar "$ROOT/$jar") ;;
       extracted17) java=$JAVA17; where=$dir/app; flags=(-jar app.jar) ;;
@@ -129,17 +198,44 @@ for mode in "${MODES[@]}"; do
         rm -f "$dir/app/app.aot"
         train "$JAVA25" "$dir/app" -XX:AOTCacheOutput=app.aot
         flags=(-XX:AOTCache=app.aot -jar app.jar) ;;
-      *) echo "unknown mode $mode (jar17 extracted17 cds17 extracted25 aot25)" >&2; exit 1 ;;
+      gcp25) java=$JAVA25; where=$dir/app; flags=(-jar app.jar) ;;
+      gcpimage25)
+        java=$JAVA25; where=$dir/app
+        rm -f "$dir/app/app.aot"
+        # The exec-form RUN ["java", "@jvm-flags", ...] of the Dockerfile, its java and @jvm-flags replaced.
+        mapfile -t run < <(grep '^RUN \["java", "@jvm-flags"' Dockerfile | sed 's/^RUN \[//; s/\]$//; s/", "/\n/g; s/"//g' \
+          | tail -n +3)
+        # shellcheck disable=SC2086
+        (cd "$dir/app" && env PATH="$PATH" "$JAVA25" $JVM_FLAGS "${run[@]}") >"$WORK/train.log" 2>&1 || true
+        flags=(-XX:AOTCache=app.aot -jar app.jar) ;;
+      gcplocal25)
+        java=$JAVA25; where=$dir/app
+        rm -f "$dir/app/app.aot"
+        saved_env=("${RUN_ENV[@]}")
+        RUN_ENV=(PATH="$PATH")
+        train "$JAVA25" "$dir/app" -XX:AOTCacheOutput=app.aot
+        RUN_ENV=("${saved_env[@]}")
+        flags=(-XX:AOTCache=app.aot -jar app.jar) ;;
+      gcptrained25 | gcplazy25)
+        java=$JAVA25; where=$dir/app
+        rm -f "$dir/app/app.aot"
+        train "$JAVA25" "$dir/app" -XX:AOTCacheOutput=app.aot
+        flags=(-XX:AOTCache=app.aot -jar app.jar)
+        if [ "$mode" = gcplazy25 ]; then flags=(-Dspring.main.lazy-initialization=true "${flags[@]}"); fi ;;
+      *) echo "unknown mode $mode (jar17 extracted17 cds17 extracted25 aot25 gcp25 gcpimage25 gcplocal25" \
+        "gcptrained25 gcplazy25)" >&2; exit 1 ;;
     esac
     JAVA_OF[$app]=$java
     WHERE_OF[$app]=$where
     FLAGS_OF[$app]=$(printf '%s\n' "${flags[@]}")
+    ENV_OF[$app]=$(printf '%s\n' "${RUN_ENV[@]}")
   done
   for run in $(seq 1 "$RUNS"); do
     for app in "${APPS[@]}"; do
       java=${JAVA_OF[$app]}
       where=${WHERE_OF[$app]}
       mapfile -t flags <<<"${FLAGS_OF[$app]}"
+      mapfile -t RUN_ENV <<<"${ENV_OF[$app]}"
       load1=$(cut -d' ' -f1 /proc/loadavg)
       read -r ms rss < <(time_to_ready "$java" "$where" "${flags[@]}")
       printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$app" "$mode" "$run" "$load1" "$ms" "$rss" | tee -a "$RAW"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Summarises a raw load result file (bench/results/load-*.tsv): per scenario the median and [min-max] over runs,
-# and the throughput as a share of the bare endpoint's median.
+# and the throughput as a share of the bare endpoint's median. Files written before the users/java/cpu_util columns
+# existed are read too (those columns show "-").
 # Usage: bench/summarize.sh bench/results/load-<stamp>.tsv
 set -euo pipefail
 awk -F'\t' '
@@ -25,16 +26,19 @@ NR == 1 { next }
   load[s] = load[s] " " $3; rps[s] = rps[s] " " $6; p50[s] = p50[s] " " $7; p99[s] = p99[s] " " $8
   p999[s] = p999[s] " " $9; non2xx[s] = non2xx[s] " " $10; calls[s] = calls[s] " " $12; cpu[s] = cpu[s] " " $13
   hwm[s] = hwm[s] " " $14; heap[s] = heap[s] " " $16
+  users[s] = (NF >= 17) ? $17 : "-"; java[s] = (NF >= 18) ? $18 : "-"
+  if (NF >= 19) util[s] = util[s] " " $19
+  cpus[s] = (NF >= 20) ? $20 : "-"
 }
 END {
   bare = ("bare" in seen) ? median(rps["bare"]) : 0
-  print "| scenario | c | runs | load1 at start | requests/s | vs bare | p50 ms | p99 ms | p99.9 ms | non-2xx | insertAll per 1,000 | CPU s per 1,000 | VmHWM MiB | heap used MiB |"
-  print "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  print "| scenario | c | users | JDK | server CPUs | runs | load1 at start | requests/s | vs bare | p50 ms | p99 ms | p99.9 ms | non-2xx | BigQuery requests per 1,000 | CPU s per 1,000 | server CPU util | VmHWM MiB | heap used MiB |"
+  print "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   for (i = 1; i <= count; i++) {
     s = order[i]
     ratio = (bare > 0) ? sprintf("%.0f %%", median(rps[s]) * 100 / bare) : "-"
-    printf "| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", s, conc[s], runs[s], stat(load[s]),
-      stat(rps[s]), ratio, stat(p50[s]), stat(p99[s]), stat(p999[s]), stat(non2xx[s]), stat(calls[s]), stat(cpu[s]),
-      stat(hwm[s]), stat(heap[s])
+    printf "| %s | %s | %s | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", s, conc[s],
+      users[s], java[s], cpus[s], runs[s], stat(load[s]), stat(rps[s]), ratio, stat(p50[s]), stat(p99[s]),
+      stat(p999[s]), stat(non2xx[s]), stat(calls[s]), stat(cpu[s]), stat(util[s]), stat(hwm[s]), stat(heap[s])
   }
 }' "$1"

@@ -2,6 +2,7 @@ package dev.pixelpipeline.ingest;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -76,6 +77,13 @@ public final class PipelineMetrics implements BatchListener {
 
 	private final Counter bots;
 
+	// Pre-bound counters of the per-push path: no key string or tag built per message.
+	private final Map<DeliveryKind, Counter> receivedByKind = new EnumMap<>(DeliveryKind.class);
+
+	private final Counter[] pushResponsesByStatus = new Counter[PUSH_STATUSES.length];
+
+	private final Map<String, Counter> storedBySink = new ConcurrentHashMap<>();
+
 	public PipelineMetrics(MeterRegistry registry) {
 		this.registry = registry;
 		this.lag = Timer.builder(LAG)
@@ -90,12 +98,12 @@ public final class PipelineMetrics implements BatchListener {
 			.serviceLevelObjectives(1, 2, 3, 5, 10, 20, 50, 100)
 			.register(registry);
 		for (DeliveryKind kind : DeliveryKind.values()) {
-			counter(RECEIVED, "delivery", kind.tag());
+			this.receivedByKind.put(kind, counter(RECEIVED, "delivery", kind.tag()));
 		}
 		this.bots = Counter.builder(BOTS).description("Rows stored tagged as robots (is_bot true)").register(registry);
 		counter(IGNORED, "reason", "bot");
-		for (int status : PUSH_STATUSES) {
-			counter(PUSH_RESPONSES, "status", Integer.toString(status));
+		for (int i = 0; i < PUSH_STATUSES.length; i++) {
+			this.pushResponsesByStatus[i] = counter(PUSH_RESPONSES, "status", Integer.toString(PUSH_STATUSES[i]));
 		}
 	}
 
@@ -105,7 +113,7 @@ public final class PipelineMetrics implements BatchListener {
 	 * @param sink the sink's name
 	 */
 	void sink(String sink) {
-		counter(STORED, "sink", sink);
+		this.storedBySink.put(sink, counter(STORED, "sink", sink));
 		for (String outcome : INSERT_OUTCOMES) {
 			insertTimer(sink, outcome);
 		}
@@ -155,14 +163,15 @@ public final class PipelineMetrics implements BatchListener {
 	}
 
 	void received(Delivery delivery) {
-		counter(RECEIVED, "delivery", delivery.kind().tag()).increment();
+		this.receivedByKind.get(delivery.kind()).increment();
 		if (delivery.deliveryAttempt() != null) {
 			this.deliveryAttempt.record(delivery.deliveryAttempt());
 		}
 	}
 
 	void stored(String sink, RowResult result, Instant eventTime, Instant now) {
-		counter(STORED, "sink", sink).increment();
+		Counter stored = this.storedBySink.get(sink);
+		((stored != null) ? stored : counter(STORED, "sink", sink)).increment();
 		if (result.status() == RowResult.Status.STORED) {
 			this.lag.record(Math.max(0, now.toEpochMilli() - eventTime.toEpochMilli()), TimeUnit.MILLISECONDS);
 		}
@@ -181,6 +190,12 @@ public final class PipelineMetrics implements BatchListener {
 	}
 
 	void pushResponse(int status) {
+		for (int i = 0; i < PUSH_STATUSES.length; i++) {
+			if (PUSH_STATUSES[i] == status) {
+				this.pushResponsesByStatus[i].increment();
+				return;
+			}
+		}
 		counter(PUSH_RESPONSES, "status", Integer.toString(status)).increment();
 	}
 

@@ -14,7 +14,8 @@ import com.google.cloud.http.HttpTransportOptions;
  * attempt per call, with bounded connect and read timeouts. The writer owns the retry
  * budget, because the client's own (six attempts over about 11 s for a dropped
  * connection, none for a 503 {@code backendError}) would outlast the push deadline and
- * still miss the errors worth retrying.
+ * still miss the errors worth retrying. Request bodies go uncompressed
+ * ({@link UncompressedTransportOptions}).
  */
 final class BigQueryClients {
 
@@ -42,11 +43,10 @@ final class BigQueryClients {
 			.build());
 		BigQueryOptions.Builder options = BigQueryOptions.newBuilder()
 			.setRetrySettings(ServiceOptions.getNoRetrySettings())
-			.setTransportOptions(HttpTransportOptions.newBuilder()
+			.setTransportOptions(new UncompressedTransportOptions(HttpTransportOptions.newBuilder()
 				.setHttpTransportFactory(() -> transport)
 				.setConnectTimeout((int) connectTimeout.toMillis())
-				.setReadTimeout((int) readTimeout.toMillis())
-				.build());
+				.setReadTimeout((int) readTimeout.toMillis())));
 		boolean hasProject = projectId != null && !projectId.isBlank();
 		if (hasProject) {
 			options.setProjectId(projectId);
