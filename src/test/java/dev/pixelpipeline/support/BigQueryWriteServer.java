@@ -257,7 +257,7 @@ public final class BigQueryWriteServer implements AutoCloseable {
 	}
 
 	/** A column type as the Storage Write API's table schema names it. */
-	private static TableFieldSchema.Type storageType(Column.Type type) {
+	public static TableFieldSchema.Type storageType(Column.Type type) {
 		return switch (type) {
 			case STRING -> TableFieldSchema.Type.STRING;
 			case TIMESTAMP -> TableFieldSchema.Type.TIMESTAMP;

@@ -18,6 +18,7 @@ import dev.pixelpipeline.store.Column;
 import dev.pixelpipeline.store.EventRow;
 import dev.pixelpipeline.store.RowSchema;
 import dev.pixelpipeline.store.TableName;
+import dev.pixelpipeline.support.BigQueryWriteServer;
 import org.json.JSONObject;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -83,14 +84,9 @@ public class AppendEncodingBenchmark {
 		}
 		TableSchema.Builder table = TableSchema.newBuilder();
 		for (Column column : SCHEMA.columns()) {
-			TableFieldSchema.Type type = switch (column.type()) {
-				case STRING -> TableFieldSchema.Type.STRING;
-				case TIMESTAMP -> TableFieldSchema.Type.TIMESTAMP;
-				case INTEGER -> TableFieldSchema.Type.INT64;
-			};
 			table.addFields(TableFieldSchema.newBuilder()
 				.setName(column.name())
-				.setType(type)
+				.setType(BigQueryWriteServer.storageType(column.type()))
 				.setMode(column.required() ? TableFieldSchema.Mode.REQUIRED : TableFieldSchema.Mode.NULLABLE));
 		}
 		this.tableSchema = table.build();
