@@ -21,7 +21,8 @@ import com.sun.net.httpserver.HttpServer;
  * A stand-in for the BigQuery REST API for load benchmarks: answers every {@code insertAll} with success after a
  * fixed latency (BigQuery's typical 75 ms by default), answers dataset and table look-ups, and counts calls and
  * rows ({@code GET /stats}). JDK only, so it runs as a single source file:
- * {@code java src/bench/java/dev/pixelpipeline/bench/FakeBigQueryServer.java 9050 75 [schema.json]}.
+ * {@code java src/bench/java/dev/pixelpipeline/bench/FakeBigQueryServer.java 9050 75 [schema.json]} from the project
+ * root (the schema defaults to the pipeline's own).
  */
 public final class FakeBigQueryServer {
 
@@ -30,13 +31,11 @@ public final class FakeBigQueryServer {
 	private static final Pattern TABLE = Pattern
 		.compile("/bigquery/v2/projects/([^/]+)/datasets/([^/]+)/tables/([^/?]+)");
 
-	/** The default template table schema: the pipeline's default attributes and fixed columns. */
-	private static final String DEFAULT_FIELDS = "[" + field("user_id", "STRING", "NULLABLE") + ","
-			+ field("order_id", "STRING", "NULLABLE") + "," + field("type", "STRING", "NULLABLE") + ","
-			+ field("event_time", "TIMESTAMP", "REQUIRED") + "," + field("message_id", "STRING", "REQUIRED") + ","
-			+ field("user_agent", "STRING", "NULLABLE") + "," + field("remote_ip", "STRING", "NULLABLE") + ","
-			+ field("referer", "STRING", "NULLABLE") + "," + field("status", "INTEGER", "NULLABLE") + ","
-			+ field("received_at", "TIMESTAMP", "REQUIRED") + "]";
+	/**
+	 * The table schema it reports by default: the pipeline's own (RowSchema with the default attributes, kept equal
+	 * to it by a test), read from the working directory, the project root.
+	 */
+	private static final String DEFAULT_SCHEMA = "src/main/resources/bigquery/pixel-template-schema.json";
 
 	private static final byte[] ROW_KEY = "\"json\":".getBytes(StandardCharsets.US_ASCII);
 
@@ -56,12 +55,9 @@ public final class FakeBigQueryServer {
 	public static void main(String[] args) throws IOException {
 		int port = (args.length > 0) ? Integer.parseInt(args[0]) : 9050;
 		long latency = (args.length > 1) ? Long.parseLong(args[1]) : 75;
-		String fields = DEFAULT_FIELDS;
-		if (args.length > 2) {
-			String schema = Files.readString(Path.of(args[2])).strip();
-			Matcher m = Pattern.compile("\"fields\"\\s*:\\s*(\\[.*\\])", Pattern.DOTALL).matcher(schema);
-			fields = m.find() ? m.group(1) : schema;
-		}
+		String schema = Files.readString(Path.of((args.length > 2) ? args[2] : DEFAULT_SCHEMA)).strip();
+		Matcher m = Pattern.compile("\"fields\"\\s*:\\s*(\\[.*\\])", Pattern.DOTALL).matcher(schema);
+		String fields = m.find() ? m.group(1) : schema;
 		// Without TCP_NODELAY the server's separate header and body writes meet the client's delayed ACK (Nagle),
 		// which adds up to 40 ms to an answer: that would be measured as insert latency.
 		System.setProperty("sun.net.httpserver.nodelay", "true");
@@ -122,10 +118,6 @@ public final class FakeBigQueryServer {
 			respond(exchange, 404, "{\"error\":{\"code\":404,\"message\":\"Not found: " + path
 					+ "\",\"errors\":[{\"reason\":\"notFound\",\"message\":\"Not found\"}],\"status\":\"NOT_FOUND\"}}");
 		}
-	}
-
-	private static String field(String name, String type, String mode) {
-		return "{\"name\":\"" + name + "\",\"type\":\"" + type + "\",\"mode\":\"" + mode + "\"}";
 	}
 
 	private static long count(byte[] haystack, byte[] needle) {
