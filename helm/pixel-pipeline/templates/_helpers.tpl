@@ -40,7 +40,7 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{/* The application.yaml mounted into the pod: every pipeline.* setting of this release. */}}
 {{- define "pixel-pipeline.applicationYaml" -}}
 {{- $bigquery := dict "dataset" .Values.bigquery.dataset "layout" .Values.bigquery.layout "table" .Values.bigquery.table "clustering" .Values.bigquery.clustering }}
-{{- $pipeline := dict "ingest" (dict "mode" .Values.ingest.mode) "bigquery" $bigquery }}
+{{- $pipeline := dict "ingest" (dict "mode" .Values.ingest.mode "max-outstanding-messages" .Values.ingest.maxOutstandingMessages) "bigquery" $bigquery }}
 {{- with .Values.ingest.subscription }}{{ $_ := set $pipeline.ingest "subscription" . }}{{ end }}
 {{- with .Values.gcp.projectId }}{{ $_ := set $pipeline.bigquery "project-id" . }}{{ end }}
 {{- with .Values.deadLetter.topic }}{{ $_ := set $pipeline "dead-letter" (dict "topic" .) }}{{ end }}

@@ -135,7 +135,7 @@ class DeployScriptTests {
 			.contains("image: europe-west4-docker.pkg.dev/demo-project/pixel/pixel-pipeline:latest",
 					"serviceAccountName: pixel-pipeline-run@demo-project.iam.gserviceaccount.com",
 					"run.googleapis.com/custom-audiences: '[\"demo-service-push\"]'",
-					"value: projects/demo-project/topics/pixel-bad-rows", "containerConcurrency: 80",
+					"value: projects/demo-project/topics/pixel-bad-rows", "containerConcurrency: 250",
 					"timeoutSeconds: 60", "name: demo-service", "value: \"_{user_id}_{date}\"")
 			.containsPattern("name: GOOGLE_CLOUD_PROJECT\\n#\\s+value: demo-project\\n")
 			.containsPattern("name: PIPELINE_PUSH_DEADLINE\\n#\\s+value: 9s\\n")

@@ -232,6 +232,9 @@ class HelmChartIntegrationTests {
 			assertThat(environment.getProperty("pipeline.push.auth.enabled")).as("the gcp profile says true")
 				.isEqualTo("false");
 			assertThat(environment.getProperty("pipeline.ingest.mode")).isEqualTo("pull");
+			assertThat(environment.getProperty("pipeline.ingest.max-outstanding-messages"))
+				.as("messages in flight per pod, sized like Cloud Run's containerConcurrency")
+				.isEqualTo(DeploySettings.load().get("CONTAINER_CONCURRENCY"));
 			assertThat(environment.getProperty("pipeline.bigquery.project-id")).isEqualTo("demo-project");
 			assertThat(environment.getProperty("pipeline.read-api.enabled")).as("from the gcp profile")
 				.isEqualTo("false");
