@@ -74,6 +74,34 @@ final class BigQueryBatchWriter implements BatchWriter, AutoCloseable {
 	 * @param minTimeLeft no attempt starts with less time than this before the deadline
 	 */
 	record Retry(Duration initialBackoff, Duration maxBackoff, Duration minTimeLeft) {
+
+		/**
+		 * Sleeps before the next attempt: a random wait up to the backoff for this many
+		 * failures (doubling from the initial backoff, at most the maximum), cut so that
+		 * at least {@code minTimeLeft} remains.
+		 * @param failures the failed attempts so far, at least one
+		 * @param timeLeft the time left before the deadline
+		 * @return whether to try again: {@code false} when no time is left or the thread
+		 * was interrupted
+		 */
+		boolean pause(int failures, Duration timeLeft) {
+			long bound = Math.min(this.maxBackoff.toMillis(),
+					this.initialBackoff.toMillis() << Math.min(failures - 1, 20));
+			long sleep = ThreadLocalRandom.current().nextLong(bound + 1);
+			long room = timeLeft.minus(this.minTimeLeft).toMillis();
+			if (room <= 0) {
+				return false;
+			}
+			try {
+				Thread.sleep(Math.min(sleep, room));
+				return true;
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return false;
+			}
+		}
+
 	}
 
 	/**
@@ -204,7 +232,7 @@ final class BigQueryBatchWriter implements BatchWriter, AutoCloseable {
 		Failure last = null;
 		while (!work.isEmpty()) {
 			List<Integer> chunk = work.poll();
-			if (failures > 0 && !pause(failures, deadline)) {
+			if (failures > 0 && !this.retry.pause(failures, timeLeft(deadline))) {
 				work.addFirst(chunk);
 				break;
 			}
@@ -317,24 +345,6 @@ final class BigQueryBatchWriter implements BatchWriter, AutoCloseable {
 			}
 		}
 		return json;
-	}
-
-	private boolean pause(int failures, Instant deadline) {
-		long bound = Math.min(this.retry.maxBackoff().toMillis(),
-				this.retry.initialBackoff().toMillis() << Math.min(failures - 1, 20));
-		long sleep = ThreadLocalRandom.current().nextLong(bound + 1);
-		long room = timeLeft(deadline).minus(this.retry.minTimeLeft()).toMillis();
-		if (room <= 0) {
-			return false;
-		}
-		try {
-			Thread.sleep(Math.min(sleep, room));
-			return true;
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			return false;
-		}
 	}
 
 	private Duration timeLeft(Instant deadline) {

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -170,7 +169,7 @@ final class BigQueryWriteApiWriter implements BatchWriter, AutoCloseable {
 		int failures = 0;
 		RowResult lastRetry = null;
 		while (!pending.isEmpty()) {
-			if (failures > 0 && !pause(failures, deadline)) {
+			if (failures > 0 && !this.retry.pause(failures, timeLeft(deadline))) {
 				break;
 			}
 			if (attempts > 0 && timeLeft(deadline).compareTo(this.retry.minTimeLeft()) < 0) {
@@ -325,24 +324,6 @@ final class BigQueryWriteApiWriter implements BatchWriter, AutoCloseable {
 		closer.setDaemon(true);
 		closer.start();
 		return closer;
-	}
-
-	private boolean pause(int failures, Instant deadline) {
-		long bound = Math.min(this.retry.maxBackoff().toMillis(),
-				this.retry.initialBackoff().toMillis() << Math.min(failures - 1, 20));
-		long sleep = ThreadLocalRandom.current().nextLong(bound + 1);
-		long room = timeLeft(deadline).minus(this.retry.minTimeLeft()).toMillis();
-		if (room <= 0) {
-			return false;
-		}
-		try {
-			Thread.sleep(Math.min(sleep, room));
-			return true;
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			return false;
-		}
 	}
 
 	private Duration timeLeft(Instant deadline) {
