@@ -1,9 +1,6 @@
 package dev.pixelpipeline.support;
 
 import java.io.File;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -12,7 +9,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -109,33 +105,8 @@ public final class BqFlags {
 	}
 
 	private String help(List<String> argv) {
-		ProcessBuilder builder = new ProcessBuilder(argv).redirectErrorStream(true)
-			.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-		Map<String, String> environment = builder.environment();
-		environment.keySet()
-			.removeIf((name) -> name.startsWith("CLOUDSDK_") || name.startsWith("GOOGLE_") || name.startsWith("GCE_"));
-		environment.put("CLOUDSDK_CONFIG", this.config.toString());
-		environment.put("CLOUDSDK_CORE_DISABLE_PROMPTS", "1");
-		environment.put("CLOUDSDK_CORE_CHECK_GCE_METADATA", "false");
-		environment.put("CLOUDSDK_CORE_DISABLE_USAGE_REPORTING", "true");
-		environment.put("CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK", "true");
-		try {
-			Process process = builder.start();
-			byte[] output = process.getInputStream().readAllBytes();
-			if (!process.waitFor(2, TimeUnit.MINUTES)) {
-				process.destroyForcibly();
-				throw new IllegalStateException(argv + " did not finish in 2 minutes");
-			}
-			// bq help exits 1 after printing the help; the flags are what counts.
-			return new String(output, StandardCharsets.UTF_8);
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException("interrupted while running " + argv, ex);
-		}
+		// bq help exits 1 after printing the help; the flags are what counts.
+		return GcloudParser.runOffline(argv, this.config, Map.of()).output();
 	}
 
 }

@@ -108,17 +108,30 @@ public final class GcloudParser {
 	}
 
 	private Outcome run(List<String> argv) {
+		return runOffline(argv, this.config, Map.of("CLOUDSDK_API_ENDPOINT_OVERRIDES_PUBSUB", "http://127.0.0.1:9/"));
+	}
+
+	/**
+	 * Runs a Cloud SDK command (gcloud, bq) cut off from any account: none of the
+	 * caller's Cloud SDK or Google variables, its own empty configuration directory, no
+	 * prompts, no metadata server, no usage reporting or update check.
+	 * @param argv the command
+	 * @param config the configuration directory to use
+	 * @param extra more environment variables, such as an endpoint on a closed port
+	 * @return the exit code and the output (stdout and stderr together)
+	 */
+	static Outcome runOffline(List<String> argv, Path config, Map<String, String> extra) {
 		ProcessBuilder builder = new ProcessBuilder(argv).redirectErrorStream(true)
 			.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
 		Map<String, String> environment = builder.environment();
 		environment.keySet()
 			.removeIf((name) -> name.startsWith("CLOUDSDK_") || name.startsWith("GOOGLE_") || name.startsWith("GCE_"));
-		environment.put("CLOUDSDK_CONFIG", this.config.toString());
+		environment.put("CLOUDSDK_CONFIG", config.toString());
 		environment.put("CLOUDSDK_CORE_DISABLE_PROMPTS", "1");
 		environment.put("CLOUDSDK_CORE_CHECK_GCE_METADATA", "false");
 		environment.put("CLOUDSDK_CORE_DISABLE_USAGE_REPORTING", "true");
 		environment.put("CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK", "true");
-		environment.put("CLOUDSDK_API_ENDPOINT_OVERRIDES_PUBSUB", "http://127.0.0.1:9/");
+		environment.putAll(extra);
 		try {
 			Process process = builder.start();
 			byte[] output = process.getInputStream().readAllBytes();
@@ -185,7 +198,7 @@ public final class GcloudParser {
 		return words;
 	}
 
-	private record Outcome(int exitCode, String output) {
+	record Outcome(int exitCode, String output) {
 	}
 
 }
